@@ -1,0 +1,200 @@
+"""`analyze_code_structure` in SemanticWiki's two flavours, and wikigym's tree-sitter `accurate` profile.
+
+Faithful profile (`semanticwiki-1.2.1`): the per-line JavaScript regexes of SemanticWiki's src/wiki-agent.ts,
+direct mode (`executeDirectApiTool`: one summary block, TS/JS only) and SDK mode (the in-process MCP server:
+Markdown sections, arrow functions, Python). The regexes run with JavaScript semantics: `\\w` is ASCII, `\\s` is
+JavaScript's Unicode whitespace set, `.` stops at `\\r`, `\\n`, U+2028 and U+2029, `^` anchors the line.
+
+Accurate profile: functions, classes, methods, imports and exports come from tree-sitter for every language the
+parser knows, with real line numbers, printed in the same two output shapes so a model sees the same format.
+
+What it does not do: argument validation or defaults for SDK mode (the dispatcher applies zod first).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from wikigym.tools import node_fs
+from wikigym.tools.context import NodeError, ToolContext
+from wikigym.tools.files import repo_path
+from wikigym.tools.node_fs import MISSING, extname
+
+_JS_WS = "\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+
+
+def js_regex(source: str) -> re.Pattern[str]:
+    """Compile a JavaScript regex source (no flags) whose escapes are limited to \\s \\S \\w and `.`."""
+    out = []
+    i = 0
+    in_class = False
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\" and i + 1 < len(source):
+            nxt = source[i + 1]
+            if nxt == "s":
+                out.append(_JS_WS if in_class else f"[{_JS_WS}]")
+            elif nxt == "S":
+                out.append(f"[^{_JS_WS}]")
+            elif nxt == "w":
+                out.append("A-Za-z0-9_" if in_class else "[A-Za-z0-9_]")
+            else:
+                out.append(source[i:i + 2])
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+        elif ch == "]" and in_class:
+            in_class = False
+        elif ch == "." and not in_class:
+            out.append("[^\\n\\r\\u2028\\u2029]")
+            i += 1
+            continue
+        elif ch == "$" and not in_class:
+            out.append("\\Z")
+            i += 1
+            continue
+        out.append(ch)
+        i += 1
+    return re.compile("".join(out))
+
+
+JS_EXTS = (".ts", ".tsx", ".js", ".jsx")
+
+# Direct mode (executeDirectApiTool).
+_D_FUNC = js_regex(r"(?:export\s+)?(?:async\s+)?function\s+(\w+)")
+_D_CLASS = js_regex(r"(?:export\s+)?class\s+(\w+)")
+_IMPORT = js_regex(r"""import\s+.*\s+from\s+['"]([^'"]+)['"]""")
+_D_EXPORT = js_regex(r"export\s+(?:default\s+)?(?:class|function|const|let|var|interface|type)\s+(\w+)")
+# SDK mode (the semanticwiki MCP server).
+_S_FUNC = js_regex(r"(?:export\s+)?(?:async\s+)?function\s+(\w+)\s*(\([^)]*\))")
+_S_ARROW = js_regex(r"(?:export\s+)?const\s+(\w+)\s*=\s*(?:async\s+)?\([^)]*\)\s*(?::\s*[^=]+)?\s*=>")
+_S_EXPORT = js_regex(r"export\s+(?:default\s+)?(?:class|function|const|let|var|interface|type|enum)\s+(\w+)")
+_PY_FUNC = js_regex(r"^(?:async\s+)?def\s+(\w+)\s*\(([^)]*)\)")
+_PY_CLASS = js_regex(r"^class\s+(\w+)")
+_PY_IMPORT = js_regex(r"^(?:from\s+(\S+)\s+)?import\s+(.+)")
+
+
+@dataclass
+class Analysis:
+    """What one analysis found: (name or signature, 1-based line) pairs per kind."""
+
+    functions: list[tuple[str, int]] = field(default_factory=list)  # (signature, line); direct mode: name
+    classes: list[tuple[str, int]] = field(default_factory=list)
+    imports: list[tuple[str, int]] = field(default_factory=list)
+    exports: list[tuple[str, int]] = field(default_factory=list)
+    line_count: int = 0
+
+
+def _direct_regex(lines: list[str], ext: str) -> Analysis:
+    a = Analysis(line_count=len(lines))
+    if ext not in JS_EXTS:
+        return a
+    for idx, line in enumerate(lines):
+        n = idx + 1
+        if m := _D_FUNC.search(line):
+            a.functions.append((m.group(1), n))
+        if m := _D_CLASS.search(line):
+            a.classes.append((m.group(1), n))
+        if m := _IMPORT.search(line):
+            a.imports.append((m.group(1), n))
+        if m := _D_EXPORT.search(line):
+            a.exports.append((m.group(1), n))
+    return a
+
+
+def _sdk_regex(lines: list[str], ext: str) -> Analysis:
+    a = Analysis(line_count=len(lines))
+    if ext in JS_EXTS:
+        for idx, line in enumerate(lines):
+            n = idx + 1
+            if m := _S_FUNC.search(line):
+                a.functions.append((f"{m.group(1)}{m.group(2)}", n))
+            if m := _S_ARROW.search(line):
+                a.functions.append((m.group(1), n))
+            if m := _D_CLASS.search(line):
+                a.classes.append((m.group(1), n))
+            if m := _IMPORT.search(line):
+                a.imports.append((m.group(1), n))
+            if m := _S_EXPORT.search(line):
+                a.exports.append((m.group(1), n))
+    if ext == ".py":
+        for idx, line in enumerate(lines):
+            n = idx + 1
+            if m := _PY_FUNC.search(line):
+                a.functions.append((f"{m.group(1)}({m.group(2)})", n))
+            if m := _PY_CLASS.search(line):
+                a.classes.append((m.group(1), n))
+            if m := _PY_IMPORT.search(line):
+                a.imports.append((m.group(1) or m.group(2), n))
+    return a
+
+
+def format_direct(file_path: str, a: Analysis) -> str:
+    """The direct-mode block: `# Code Analysis`, `Lines:`, then one `Kind (n): ...` line per kind."""
+    return (f"# Code Analysis: {file_path}\n"
+            f"Lines: {a.line_count}\n\n"
+            f"Functions ({len(a.functions)}): {', '.join(f'{n}:{ln}' for n, ln in a.functions)}\n"
+            f"Classes ({len(a.classes)}): {', '.join(f'{n}:{ln}' for n, ln in a.classes)}\n"
+            f"Imports ({len(a.imports)}): {', '.join(m for m, _ in a.imports)}\n"
+            f"Exports ({len(a.exports)}): {', '.join(n for n, _ in a.exports)}")
+
+
+def format_sdk(file_path: str, ext: str, a: Analysis, analysis_type: str) -> str:
+    """The SDK-mode Markdown: header, `## Summary` for all/structure, then the requested non-empty sections."""
+    t = analysis_type
+    out = f"# Code Analysis: {file_path}\n\n"
+    out += f"**Lines of Code:** {a.line_count}\n"
+    out += f"**Language:** {ext[1:].upper()}\n\n"
+    if t in ("all", "structure"):
+        out += "## Summary\n"
+        out += f"- Functions: {len(a.functions)}\n"
+        out += f"- Classes: {len(a.classes)}\n"
+        out += f"- Imports: {len(a.imports)}\n"
+        out += f"- Exports: {len(a.exports)}\n\n"
+    if t in ("all", "functions") and a.functions:
+        out += "## Functions\n" + "".join(f"- `{s}` (line {n})\n" for s, n in a.functions) + "\n"
+    if t in ("all", "classes") and a.classes:
+        out += "## Classes\n" + "".join(f"- `{s}` (line {n})\n" for s, n in a.classes) + "\n"
+    if t in ("all", "imports") and a.imports:
+        out += "## Imports\n" + "".join(f"- `{s}` (line {n})\n" for s, n in a.imports) + "\n"
+    if t in ("all", "exports") and a.exports:
+        out += "## Exports\n" + "".join(f"- `{s}` (line {n})\n" for s, n in a.exports)
+    return out
+
+
+def _analyze(ctx: ToolContext, rel: str, full: str, content: str, sdk: bool) -> Analysis:
+    lines = content.split("\n")
+    ext = extname(rel)
+    if ctx.profile == "accurate":
+        from wikigym.tools.analyze_accurate import analyze_accurate
+
+        found = analyze_accurate(full, rel, content)
+        if found is not None:
+            return found
+    return _sdk_regex(lines, ext) if sdk else _direct_regex(lines, ext)
+
+
+def direct_analyze_code_structure(ctx: ToolContext, args: dict) -> str:
+    """Direct mode: `Error: File not found: <p>`, Node errors raised for the dispatcher, else the summary block."""
+    p = args.get("filePath", MISSING)
+    full, allowed = repo_path(ctx, p)
+    if not allowed or not node_fs.exists(full):
+        return f"Error: File not found: {p}"
+    content = node_fs.read_text(full)
+    return format_direct(p, _analyze(ctx, p, full, content, sdk=False))
+
+
+def sdk_analyze_code_structure(ctx: ToolContext, args: dict[str, Any]) -> str:
+    """SDK mode (args already validated by zod, `analysisType` defaulted to 'all')."""
+    p = args["filePath"]
+    try:
+        full, allowed = repo_path(ctx, p)
+        if not allowed or not node_fs.exists(full):
+            return f"File not found: {p}"
+        content = node_fs.read_text(full)
+        return format_sdk(p, extname(p), _analyze(ctx, p, full, content, sdk=True), args.get("analysisType", "all"))
+    except NodeError as e:
+        return f"Analysis error: {e.message}"
