@@ -1,0 +1,47 @@
+"""The offline HF tokenizer (`wikigym.trajectories.tokenizer`) gives harmony's ids on every rendered example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("openai_harmony")
+pytest.importorskip("transformers")
+
+from tests.trainer.episodes import make_episode  # noqa: E402
+from wikigym.trajectories.harmony import RenderOptions, decode, render_episode  # noqa: E402
+from wikigym.trajectories.schema import Episode  # noqa: E402
+from wikigym.trajectories.tokenizer import VOCAB_SIZE, hf_tokenizer, special_tokens  # noqa: E402
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "trajectory-v1.jsonl"
+
+
+def _episodes() -> list[Episode]:
+    eps = [Episode.model_validate_json(ln) for ln in FIXTURE.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    odd = make_episode("ünïcode-репо", 7, 0.1, invalid_call=True)
+    odd.steps[0].tool_results[0].output = "  tabs\tand   spaces\r\n中文 émoji 🚀 12345678 ../x/y.ts:12\n\n\n"
+    return eps + [odd]
+
+
+def test_special_tokens_are_harmonys():
+    tok = hf_tokenizer()
+    specials = special_tokens()
+    assert len(tok) == VOCAB_SIZE == 201088
+    assert specials["<|start|>"] == 200006 and specials["<|call|>"] == 200012
+    assert all(tok.convert_tokens_to_ids(name) == idx for name, idx in specials.items())
+    assert tok.eos_token_id == specials["<|return|>"] and tok.pad_token_id == specials["<|endoftext|>"]
+
+
+@pytest.mark.parametrize("split", ["chain", "turn"])
+def test_hf_ids_equal_harmony_ids_on_every_rendered_example(split):
+    tok = hf_tokenizer()
+    n = 0
+    for ep in _episodes():
+        exs, _ = render_episode(ep, RenderOptions(split=split))
+        for ex in exs:
+            text = decode(ex.input_ids)
+            assert tok.encode(text, add_special_tokens=False) == ex.input_ids
+            assert tok.decode(ex.input_ids) == text
+            n += 1
+    assert n >= 5
