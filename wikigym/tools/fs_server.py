@@ -38,6 +38,9 @@ from wikigym.tools.paths import node_join, node_normalize, node_resolve
 from wikigym.tools.unified_diff import create_two_files_patch
 from wikigym.tools.zod import validate
 
+_MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+         ".webp": "image/webp", ".bmp": "image/bmp", ".svg": "image/svg+xml", ".mp3": "audio/mpeg",
+         ".wav": "audio/wav", ".ogg": "audio/ogg", ".flac": "audio/flac"}
 _JS_WS = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
          "\u2028\u2029\u202f\u205f\u3000\ufeff"
 
@@ -59,21 +62,73 @@ def call(ctx: ToolContext, name: str, args: Any) -> ToolResult:
     if schema is None or handler is None:
         return ToolResult(f"MCP error -32602: Tool {name} not found", True)
     parsed, err = validate(name, schema, args)
-    if err is None and name == "read_multiple_files" and parsed is not None and len(parsed["paths"]) < 1:
-        err = _zod_error(name, [{"origin": "array", "code": "too_small", "minimum": 1, "inclusive": True,
-                                 "path": ["paths"], "message": "Too small: expected array to have >=1 items"}])
+    issues: list[dict] = []
     if err is not None:
-        return ToolResult(err, True)
+        issues = json.loads(err[err.index(": [") + 2:])
+    elif name == "read_multiple_files" and parsed is not None and len(parsed["paths"]) < 1:
+        issues = [{"path": ["paths"], "message": "Too small: expected array to have >=1 items"}]
+    if issues:
+        return ToolResult(_validation_error(name, issues), True)
     server = _Server(ctx)
     try:
         return ToolResult(handler(server, parsed or {}))
+    except _ClientRejected as e:
+        return ToolResult(e.message, True)
     except (FsError, NodeError) as e:
         return ToolResult(e.message, True)
 
 
-def _zod_error(tool: str, issues: list[dict]) -> str:
-    body = json.dumps(issues, indent=2, ensure_ascii=False)
-    return f"MCP error -32602: Input validation error: Invalid arguments for tool {tool}: {body}"
+def _dot_path(path: list) -> str:
+    out = ""
+    for i, seg in enumerate(path):
+        if i == 0:
+            out = str(seg)
+        elif isinstance(seg, int):
+            out += f"[{seg}]"
+        else:
+            out += f".{seg}"
+    return out
+
+
+def _validation_error(tool: str, issues: list[dict]) -> str:
+    """The MCP TypeScript SDK's (1.32) argument error: one `<zod message> at <dot.path>` line per issue."""
+    lines = [i["message"] if not i.get("path") else f"{i['message']} at {_dot_path(i['path'])}" for i in issues]
+    return f"MCP error -32602: Input validation error: Invalid arguments for tool {tool}: " + "\n".join(lines)
+
+
+class _ClientRejected(Exception):
+    """A result the MCP client refuses to parse (a `blob` content block); its message is what the caller sees."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _blob_rejection() -> str:
+    """What the MCP TypeScript SDK client throws for a content block of type `blob` (read_media_file fallback)."""
+    def bad_type(v: str) -> dict:
+        return {"code": "invalid_value", "values": [v], "path": ["type"], "message": f'Invalid input: expected "{v}"'}
+
+    def missing(key: str, typ: str = "string") -> dict:
+        return {"expected": typ, "code": "invalid_type", "path": [key] if key else [],
+                "message": f"Invalid input: expected {typ}, received undefined"}
+
+    issue = {
+        "code": "invalid_union",
+        "errors": [
+            [bad_type("text"), missing("text")],
+            [bad_type("image")],
+            [bad_type("audio")],
+            [missing("name"), missing("uri"), bad_type("resource_link")],
+            [bad_type("resource"), {"code": "invalid_union",
+                                    "errors": [[missing("", "object")], [missing("", "object")]],
+                                    "path": ["resource"], "message": "Invalid input"}],
+        ],
+        "path": ["content", 0],
+        "message": "Invalid input",
+    }
+    body = json.dumps([issue], indent=2, ensure_ascii=False)
+    return f"MCP error -32602: MCP error -32602: Invalid tools/call result: {body}"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -465,8 +520,10 @@ def _read_text_file(s: _Server, a: dict) -> str:
 
 
 def _read_media_file(s: _Server, a: dict) -> str:
-    """The file travels base64-encoded in an image/audio/blob block: no text block, so the joined text is ''."""
+    """The file travels base64-encoded in an image or audio block (no text: ''); other types are a `blob` block,
+    which the MCP client rejects."""
     path = s.validate(a["path"])
+    mime = _MIME.get(node_fs.extname(path).lower(), "application/octet-stream")
     fd = _open(path)
     try:
         pos = 0
@@ -474,6 +531,8 @@ def _read_media_file(s: _Server, a: dict) -> str:
             pos += len(block)
     finally:
         os.close(fd)
+    if not mime.startswith(("image/", "audio/")):
+        raise _ClientRejected(_blob_rejection())
     return ""
 
 
