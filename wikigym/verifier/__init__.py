@@ -1,1 +1,19 @@
-"""See the module docstrings below."""
+"""wikigym.verifier: a deterministic, explainable reward for generated wikis and trajectories.
+
+Library API (the trainer and simulator call these):
+- `Verifier(config=None)`: reusable; `.verify_dir(wiki_dir, snapshot, episode=None)`,
+  `.verify_files(files, snapshot, episode=None)`, `.verify(Wiki, snapshot, episode=None)` -> `Score`.
+- `verify_wiki(wiki_dir, snapshot, episode=None, config=None)` and `verify_files(files, snapshot, episode=None)`:
+  the same through a shared `Verifier` (the Node process starts once per process).
+- `Score`: `.reward`, `.checks` (name -> `CheckResult(score, findings, stats)`), `.stats`, `.to_json()`, `.explain()`.
+`snapshot` is a `RepoSnapshot` (wikigym.repos) or a repository path. Checks live in `checks/`, the weights in
+`weights-v1.yaml`, the CodeWikiBench scorer in `codewikibench.py`, the HTML report in `report_html.py`.
+"""
+
+from wikigym.verifier.model import CHECK_NAMES, CheckResult, Finding, Score
+from wikigym.verifier.reward import VerifierConfig
+from wikigym.verifier.verifier import Verifier, load_episode, verify_files, verify_wiki
+from wikigym.verifier.wiki import Wiki
+
+__all__ = ["CHECK_NAMES", "CheckResult", "Finding", "Score", "Verifier", "VerifierConfig", "Wiki", "load_episode",
+           "verify_files", "verify_wiki"]

@@ -1,0 +1,189 @@
+"""The verifier: run every check on a wiki (and optionally its trajectory) and combine them into a `Score`.
+
+One `Verifier` is meant to be reused across thousands of calls: it keeps the Mermaid Node workers running, caches
+diagram verdicts by hash and caches each repository's `RepoIndex`. Diagrams are sent to Node first, the other checks
+run while Node parses, then the verdicts are collected.
+
+    v = Verifier()                                   # weights-v1.yaml
+    score = v.verify_dir(Path("wiki"), "path/to/repo")
+    score = v.verify_files(episode.wiki, snapshot, episode=episode)
+    print(score.reward, score.explain())
+
+What it does not do: call an LLM (see `codewikibench.py` for the judged benchmark) or write anything.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from wikigym.errors import TrajectoryCorrupt, WikigymError
+from wikigym.verifier.checks.citations import check_citations, extract_citations
+from wikigym.verifier.checks.coverage import check_coverage
+from wikigym.verifier.checks.hallucination import check_hallucination
+from wikigym.verifier.checks.links import check_links
+from wikigym.verifier.checks.mermaid import check_mermaid, diagram_codes
+from wikigym.verifier.checks.structure import check_structure
+from wikigym.verifier.checks.stubs import check_stubs
+from wikigym.verifier.checks.tool_use import bare_name, check_tool_use
+from wikigym.verifier.mermaid import MermaidValidator
+from wikigym.verifier.model import CheckResult, Score
+from wikigym.verifier.repo_index import RepoIndex, load_snapshot
+from wikigym.verifier.reward import VerifierConfig, combine
+from wikigym.verifier.wiki import Wiki, _is_outside
+
+
+class Verifier:
+    """Reusable verifier: one config, one set of Mermaid workers, cached repository indexes."""
+
+    def __init__(self, config: VerifierConfig | Path | str | None = None, mermaid: MermaidValidator | None = None):
+        self.config = config if isinstance(config, VerifierConfig) else VerifierConfig.load(config)
+        self.mermaid = mermaid or MermaidValidator()
+        self._indexes: dict[Any, tuple[Any, RepoIndex]] = {}
+
+    def index(self, snapshot: Any) -> RepoIndex:
+        """The cached `RepoIndex` of a snapshot (or of a repository path, opened once)."""
+        if isinstance(snapshot, (str, Path)):
+            key: Any = ("path", str(Path(snapshot).expanduser().resolve()))
+            if key not in self._indexes:
+                snap = load_snapshot(snapshot)
+                self._indexes[key] = (snap, RepoIndex(snap))
+            return self._indexes[key][1]
+        key = ("obj", id(snapshot))
+        hit = self._indexes.get(key)
+        if hit is None or hit[0] is not snapshot:
+            hit = (snapshot, RepoIndex(snapshot))
+            self._indexes[key] = hit
+        return hit[1]
+
+    def verify(self, wiki: Wiki, snapshot: Any, episode: Any = None) -> Score:
+        """Run all checks on a parsed wiki and combine them."""
+        repo = self.index(snapshot)
+        cfg = self.config
+        codes = diagram_codes(wiki)
+        pending = self.mermaid.submit([c for _, _, c in codes]) if codes else None
+        checks: dict[str, CheckResult] = {}
+        checks["citations"] = check_citations(wiki, repo, cfg.for_check("citations"))
+        checks["links"] = check_links(wiki, repo, cfg.for_check("links"))
+        checks["structure"] = check_structure(wiki, repo, cfg.for_check("structure"))
+        checks["stubs"] = check_stubs(wiki, repo, cfg.for_check("stubs"))
+        checks["coverage"] = check_coverage(wiki, repo, cfg.for_check("coverage"))
+        checks["hallucination"] = check_hallucination(wiki, repo, cfg.for_check("hallucination"))
+        checks["tool_use"] = check_tool_use(episode, cfg.for_check("tool_use"))
+        results = pending.collect() if pending else []
+        checks["mermaid"] = check_mermaid(wiki, repo, cfg.for_check("mermaid"), results=results,
+                                          error=self.mermaid.error if codes else None)
+        ordered = {name: checks[name] for name in ("citations", "mermaid", "links", "structure", "stubs", "coverage",
+                                                   "hallucination", "tool_use")}
+        outside = list(wiki.outside) + _episode_outside(episode)
+        score = combine(ordered, cfg, len(wiki.pages), outside)
+        score.stats.update({
+            "pages": len(wiki.pages),
+            "words": wiki.total_words,
+            "diagrams": len(codes),
+            "citations": sum(len(extract_citations(p)) for p in wiki.pages),
+            "pages_outside_wiki": sorted(set(outside)),
+            "per_page": per_page_scores(wiki, ordered),
+        })
+        return score
+
+    def verify_dir(self, wiki_dir: Path | str, snapshot: Any, episode: Any = None) -> Score:
+        return self.verify(Wiki.from_dir(Path(wiki_dir)), snapshot, episode)
+
+    def verify_files(self, files: dict[str, str], snapshot: Any, episode: Any = None) -> Score:
+        return self.verify(Wiki.from_files(files), snapshot, episode)
+
+    def close(self) -> None:
+        self.mermaid.close()
+
+    def __enter__(self) -> "Verifier":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def per_page_scores(wiki: Wiki, checks: dict[str, CheckResult]) -> dict[str, dict[str, Any]]:
+    """Per page: findings per check and a page score = 1 - (checks with a finding on the page) / (page checks)."""
+    page_checks = ("citations", "mermaid", "links", "structure", "stubs", "hallucination")
+    out: dict[str, dict[str, Any]] = {}
+    for p in wiki.pages:
+        counts = {name: sum(1 for f in checks[name].findings if f.page == p.path) for name in page_checks}
+        hit = sum(1 for v in counts.values() if v)
+        out[p.path] = {"score": round(1 - hit / len(page_checks), 6), "findings": counts, "words": p.words,
+                       "citations": len(extract_citations(p)), "diagrams": len(p.mermaid)}
+    return out
+
+
+def _episode_outside(episode: Any) -> list[str]:
+    if episode is None:
+        return []
+    out = []
+    for step in episode.steps:
+        for call in step.tool_calls:
+            if bare_name(call.name) == "write_wiki_page" and isinstance(call.arguments, dict):
+                path = str(call.arguments.get("pagePath", ""))
+                if path and _is_outside(path):
+                    out.append(path)
+    return out
+
+
+_DEFAULT: dict[Any, Verifier] = {}
+
+
+def _shared(config: VerifierConfig | Path | str | None) -> Verifier:
+    key = id(config) if isinstance(config, VerifierConfig) else str(config)
+    if key not in _DEFAULT:
+        _DEFAULT[key] = Verifier(config)
+    return _DEFAULT[key]
+
+
+def verify_wiki(wiki_dir: Path | str, snapshot: Any, episode: Any = None,
+                config: VerifierConfig | Path | str | None = None) -> Score:
+    """Score a wiki directory against its repository (snapshot object or path); a shared `Verifier` is reused."""
+    return _shared(config).verify_dir(wiki_dir, snapshot, episode)
+
+
+def verify_files(files: dict[str, str], snapshot: Any, episode: Any = None,
+                 config: VerifierConfig | Path | str | None = None) -> Score:
+    """Score a wiki held in memory (e.g. a trajectory's `wiki` field: relative path -> content)."""
+    return _shared(config).verify_files(files, snapshot, episode)
+
+
+def load_episode(path: Path | str, episode_id: str | None = None) -> Any:
+    """One `Episode` from a trajectories JSONL file (or a run directory holding `trajectories.jsonl`).
+
+    Without `episode_id` the file must hold exactly one episode.
+    """
+    from wikigym.trajectories.schema import SCHEMA_VERSION, Episode
+
+    p = Path(path)
+    if p.is_dir():
+        p = p / "trajectories.jsonl"
+    if not p.is_file():
+        raise WikigymError(f"trajectory file {p} does not exist; pass a run's trajectories.jsonl with --trajectory")
+    found = []
+    with open(p, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                raise TrajectoryCorrupt(f"trajectory {p} line {n} is not JSON (truncated?); rerun with --resume "
+                                        f"or drop the line") from None
+            if rec.get("schema_version") != SCHEMA_VERSION:
+                raise TrajectoryCorrupt(f"trajectory {p} line {n} has schema_version {rec.get('schema_version')!r}; "
+                                        f"this wikigym reads {SCHEMA_VERSION}")
+            if episode_id is None or rec.get("episode_id") == episode_id:
+                found.append((n, rec))
+    if not found:
+        raise WikigymError(f"no episode {episode_id!r} in {p}; pass an `episode_id` that the file holds, or omit --episode")
+    if episode_id is None and len(found) > 1:
+        raise WikigymError(f"{p} holds {len(found)} episodes; pick one with --episode ID")
+    n, rec = found[0]
+    try:
+        return Episode.model_validate(rec)
+    except Exception as e:
+        raise TrajectoryCorrupt(f"trajectory {p} line {n} does not match the schema: {str(e).splitlines()[0]}") from None
