@@ -1,0 +1,55 @@
+"""`wikigym verify WIKI_DIR --repo REPO`: score a generated wiki (and optionally its trajectory) with the verifier."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def run_verify(wiki_dir: Path, repo: Path, trajectory: Path | None, episode: str | None, weights: Path | None):
+    """Library entry point for `wikigym verify`: returns the `Score`."""
+    from wikigym.verifier import Verifier, load_episode
+
+    ep = load_episode(trajectory, episode) if trajectory else None
+    with Verifier(weights) as v:
+        return v.verify_dir(wiki_dir, repo, ep)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("verify")
+    def verify(
+        wiki_dir: Path = typer.Argument(..., help="The generated wiki directory (SemanticWiki's -o)."),
+        repo: Path = typer.Option(..., "--repo", help="The repository checkout the wiki documents."),
+        trajectory: Path = typer.Option(None, "--trajectory", help="trajectories.jsonl (or its run directory) to "
+                                                                   "score tool use from."),
+        episode: str = typer.Option(None, "--episode", help="Episode id inside --trajectory (needed when the file "
+                                                            "holds several)."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object: {reward, checks, stats}."),
+        html: Path = typer.Option(None, "--html", help="Write a self-contained HTML report to this file."),
+        explain: bool = typer.Option(False, "--explain", help="List the largest deductions first, with findings."),
+        weights: Path = typer.Option(None, "--weights", help="Weights YAML (default: the packaged weights-v1.yaml)."),
+    ) -> None:
+        """Score a wiki: citations, mermaid, links, structure, stubs, coverage, hallucination (+ tool use)."""
+        from wikigym.verifier.wiki import Wiki
+
+        score = run_verify(wiki_dir, repo, trajectory, episode, weights)
+        if html:
+            from wikigym.verifier.report_html import write_report
+
+            write_report(html, Wiki.from_dir(wiki_dir), score, title=f"wikigym verify: {wiki_dir}")
+        if as_json:
+            typer.echo(score.to_json())
+            return
+        if explain:
+            typer.echo(score.explain(max_findings=10))
+        else:
+            typer.echo(f"reward {score.reward:.4f}" + (f"  (GATE: {score.gate})" if score.gate else ""))
+            for name, res in score.checks.items():
+                if not res.applicable:
+                    typer.echo(f"  {name:<14} n/a    ({res.stats.get('reason', '')})")
+                    continue
+                extra = f"  ERROR: {res.error}" if res.error else ""
+                typer.echo(f"  {name:<14} {res.score:.4f} {len(res.findings):>4} findings{extra}")
+        if html:
+            typer.echo(f"report written to {html}", err=True)
