@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wikigym.tools.context import ToolContext
+from wikigym.tools.search.index import build_index
 from wikigym.tools.toolset import ToolSet
 
 SHARED = Path(os.environ.get("WIKIGYM_SHARED", Path(__file__).resolve().parents[3] / "shared"))
@@ -67,6 +68,8 @@ class Runner:
         self.prepared: set[str] = set()
         self.indexes: dict[str, object] = {}
         self.wikis = {w["wiki_root"]: w for w in load_jsonl("wikis.jsonl")}
+        # The recorded discovery order per fixture: glob's order varies between runs and breaks score ties.
+        self.index_orders = {m["fixture"]: m["file_order_used_for_index"] for m in load_jsonl("rag_metadata.jsonl")}
 
     def sub(self, s: str) -> str:
         return s.replace("<ROOT>", str(self.root))
@@ -106,7 +109,7 @@ class Runner:
             else:
                 key = str(repo_root)
                 if key not in self.indexes:
-                    self.indexes[key] = ctx.get_search_index()
+                    self.indexes[key] = build_index(ctx, file_order=self.index_orders.get(repo_root.name))
                 ctx.search_index = self.indexes[key]
         return ctx
 
