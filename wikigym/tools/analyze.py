@@ -86,6 +86,7 @@ class Analysis:
     imports: list[tuple[str, int]] = field(default_factory=list)
     exports: list[tuple[str, int]] = field(default_factory=list)
     line_count: int = 0
+    function_signatures: list[tuple[str, int]] | None = None  # accurate profile: SDK mode prints these
 
 
 def _direct_regex(lines: list[str], ext: str) -> Analysis:
@@ -155,7 +156,8 @@ def format_sdk(file_path: str, ext: str, a: Analysis, analysis_type: str) -> str
         out += f"- Imports: {len(a.imports)}\n"
         out += f"- Exports: {len(a.exports)}\n\n"
     if t in ("all", "functions") and a.functions:
-        out += "## Functions\n" + "".join(f"- `{s}` (line {n})\n" for s, n in a.functions) + "\n"
+        sigs = a.function_signatures if a.function_signatures is not None else a.functions
+        out += "## Functions\n" + "".join(f"- `{s}` (line {n})\n" for s, n in sigs) + "\n"
     if t in ("all", "classes") and a.classes:
         out += "## Classes\n" + "".join(f"- `{s}` (line {n})\n" for s, n in a.classes) + "\n"
     if t in ("all", "imports") and a.imports:
@@ -165,13 +167,99 @@ def format_sdk(file_path: str, ext: str, a: Analysis, analysis_type: str) -> str
     return out
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Accurate profile: tree-sitter through wikigym.repos.parsing.
+
+_CODE_LANGUAGES = frozenset({"python", "typescript", "tsx", "javascript", "go", "java", "rust", "c", "cpp",
+                             "csharp", "kotlin", "ruby", "php", "cobol"})
+_FUNCTION_KINDS = frozenset({"function", "method", "macro", "paragraph"})
+_CLASS_KINDS = frozenset({"class", "interface", "struct", "enum", "trait", "impl", "object", "type", "module",
+                          "namespace", "program", "section"})
+_JS_EXPORT_VAR = js_regex(r"^export\s+(?:declare\s+)?(?:const|let|var)\s+(\w+)")
+_PY_ALL = re.compile(r"^__all__\s*(?::[^=]*)?=\s*[\[(]([^\])]*)", re.M)
+
+
+def _params(signature: str | None) -> str:
+    """The parameter list of a declaration signature, from its first '(' to the matching ')', or ''."""
+    if not signature or "(" not in signature:
+        return ""
+    start = signature.index("(")
+    depth = 0
+    for i in range(start, len(signature)):
+        if signature[i] == "(":
+            depth += 1
+        elif signature[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return signature[start:i + 1]
+    return signature[start:]
+
+
+def _is_exported(language: str, sym: Any, line: str) -> bool:
+    sig = sym.signature or ""
+    if language in ("typescript", "tsx", "javascript"):
+        return sym.parent is None and line.lstrip().startswith("export")
+    if language == "go":
+        return sym.parent is None and sym.name[:1].isupper()
+    if language == "rust":
+        return sig.startswith("pub")
+    if language in ("java", "csharp", "php"):
+        return "public" in sig.split("(")[0].split()
+    if language == "kotlin":
+        return not any(w in sig.split("(")[0].split() for w in ("private", "internal", "protected"))
+    if language in ("c", "cpp"):
+        return sym.parent is None and "static" not in sig.split("(")[0].split()
+    if language == "python":
+        return sym.parent is None and not sym.name.startswith("_")
+    return sym.parent is None
+
+
+def analyze_accurate(rel: str, content: str) -> Analysis | None:
+    """Functions, classes, imports and exports from tree-sitter, or None for a language it does not parse."""
+    from wikigym.repos.languages import language_for_path
+    from wikigym.repos.parsing import parse_file
+
+    language = language_for_path(rel, content)
+    if language not in _CODE_LANGUAGES:
+        return None
+    parsed = parse_file(content, language)
+    lines = content.split("\n")
+    a = Analysis(line_count=len(lines), function_signatures=[])
+    assert a.function_signatures is not None
+    exported: dict[str, int] = {}
+    for sym in parsed.symbols:
+        qualified = f"{sym.parent}.{sym.name}" if sym.parent and sym.kind == "method" else sym.name
+        line = lines[sym.start_line - 1] if 0 < sym.start_line <= len(lines) else ""
+        if sym.kind in _FUNCTION_KINDS:
+            a.functions.append((qualified, sym.start_line))
+            a.function_signatures.append((f"{qualified}{_params(sym.signature)}", sym.start_line))
+        elif sym.kind in _CLASS_KINDS:
+            a.classes.append((qualified, sym.start_line))
+        if _is_exported(language, sym, line) and (sym.kind in _FUNCTION_KINDS or sym.kind in _CLASS_KINDS):
+            exported.setdefault(sym.name, sym.start_line)
+    if language in ("typescript", "tsx", "javascript"):
+        for i, line in enumerate(lines):
+            if m := _JS_EXPORT_VAR.search(line):
+                exported.setdefault(m.group(1), i + 1)
+    if language == "python" and (m := _PY_ALL.search(content)):
+        names = re.findall(r"[\"']([^\"']+)[\"']", m.group(1))
+        exported = {n: next((s.start_line for s in parsed.symbols if s.name == n), 1) for n in names}
+    a.exports = sorted(exported.items(), key=lambda kv: kv[1])
+    cursor = 0
+    for module in parsed.imports:
+        # parsing.py gives specifiers without lines: find each in order (`from . import utils` holds `utils`).
+        tail = re.split(r"[./:\\]+", module.strip("."))[-1] or module
+        found = next((i for needle in (module, tail) for i in range(cursor, len(lines)) if needle in lines[i]), cursor)
+        cursor = found
+        a.imports.append((module, found + 1))
+    return a
+
+
 def _analyze(ctx: ToolContext, rel: str, full: str, content: str, sdk: bool) -> Analysis:
     lines = content.split("\n")
     ext = extname(rel)
     if ctx.profile == "accurate":
-        from wikigym.tools.analyze_accurate import analyze_accurate
-
-        found = analyze_accurate(full, rel, content)
+        found = analyze_accurate(rel, content)
         if found is not None:
             return found
     return _sdk_regex(lines, ext) if sdk else _direct_regex(lines, ext)
