@@ -1,0 +1,120 @@
+"""`wikigym sft`: supervised fine-tuning of gpt-oss with TRL's SFTTrainer and a PEFT LoRA.
+
+Input is a dataset written by `wikigym export sft` (`input_ids` + `assistant_masks`, already rendered in Harmony), so
+TRL tokenizes nothing: it turns the masks into labels (loss on assistant tokens only) and, with `packing`, packs
+examples best-fit-decreasing into `max_length` rows with `position_ids` restarting per example. Flash-attention kernels
+honour those boundaries; under eager/sdpa attention `model.enable_packed_attention` builds block-diagonal masks, so
+packed examples never attend to each other.
+
+Output (`train.output_dir`): `checkpoint-*/` (resumable: a rerun continues from the newest), `adapter/` (the final
+LoRA, written last), `logs/` (TensorBoard; W&B when `report_to` lists it), `sft_result.json`.
+
+Multi-GPU: run the same command under `accelerate launch --config_file configs/accelerate-fsdp.yaml -m wikigym.cli
+sft --config ...`; nothing here is single-device specific.
+
+What it does not do: export data (`wikigym export sft`) or merge the adapter (`wikigym export gguf`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from wikigym.errors import ConfigError
+from wikigym.trainer.config import SFTRunConfig, TrainConfig
+
+
+def last_checkpoint(output_dir: Path) -> str | None:
+    """The newest `checkpoint-N` directory under `output_dir`, if any."""
+    ckpts = sorted((p for p in Path(output_dir).glob("checkpoint-*") if p.name.split("-")[-1].isdigit()),
+                   key=lambda p: int(p.name.split("-")[-1]))
+    return str(ckpts[-1]) if ckpts else None
+
+
+def use_bf16(train: TrainConfig) -> bool:
+    """bf16 mixed precision when asked and supported (CUDA with bf16, or CPU, which torch runs in bf16 autocast)."""
+    import torch
+
+    if not train.bf16:
+        return False
+    if torch.cuda.is_available():
+        return torch.cuda.is_bf16_supported()
+    return False  # CPU autocast in bf16 is slower than fp32 on most CPUs; tests and smoke runs stay in fp32
+
+
+def training_arguments(train: TrainConfig, **extra: Any) -> dict[str, Any]:
+    """TrainingArguments fields shared by SFT and DPO."""
+    import os
+
+    report = [r for r in train.report_to if r != "none"]
+    # transformers 5 reads the TensorBoard directory from the environment (TrainingArguments.logging_dir is gone).
+    os.environ["TENSORBOARD_LOGGING_DIR"] = str(Path(train.output_dir) / "logs")
+    return dict(
+        output_dir=str(train.output_dir), max_steps=train.max_steps, num_train_epochs=train.num_train_epochs,
+        learning_rate=train.learning_rate, lr_scheduler_type=train.lr_scheduler_type, warmup_steps=train.warmup_ratio,
+        per_device_train_batch_size=train.per_device_train_batch_size,
+        gradient_accumulation_steps=train.gradient_accumulation_steps,
+        gradient_checkpointing=train.gradient_checkpointing, bf16=use_bf16(train), logging_steps=train.logging_steps,
+        save_steps=train.save_steps, save_total_limit=train.save_total_limit, report_to=report or "none",
+        seed=train.seed, optim=train.optim,
+        max_grad_norm=train.max_grad_norm, remove_unused_columns=False, dataloader_num_workers=0,
+        disable_tqdm=True, save_only_model=False, **extra)
+
+
+def _finish(trainer: Any, output_dir: Path, started: float, kind: str, extra: dict[str, Any]) -> dict[str, Any]:
+    adapter = output_dir / "adapter"
+    trainer.save_model(str(adapter))
+    history = [h for h in trainer.state.log_history if "loss" in h]
+    result = {
+        "kind": kind, "adapter": str(adapter), "steps": trainer.state.global_step,
+        "losses": [round(float(h["loss"]), 6) for h in history],
+        "seconds": round(time.time() - started, 2), **extra,
+    }
+    (output_dir / f"{kind}_result.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+def run_sft(cfg: SFTRunConfig) -> dict[str, Any]:
+    """Train the LoRA of `cfg`; returns {adapter, steps, losses, seconds, ...} (also written as sft_result.json).
+
+    Example:
+        >>> cfg = load_config(SFTRunConfig, Path("configs/sft-tiny.yaml"), ["train.max_steps=3"])
+        >>> run_sft(cfg)["losses"]
+    """
+    import torch
+    from trl import SFTConfig, SFTTrainer
+
+    from wikigym.trainer.model import attach_lora, count_trainable, enable_packed_attention, load_model, \
+        load_tokenizer_for
+    from wikigym.trajectories.dataset import load_sft_dataset
+
+    started = time.time()
+    data = load_sft_dataset(cfg.data)
+    train_ds = data["train"].select_columns(["input_ids", "assistant_masks"])
+    eval_ds = data["validation"].select_columns(["input_ids", "assistant_masks"]) if "validation" in data else None
+    if len(train_ds) == 0:
+        raise ConfigError(f"dataset {cfg.data} has no train examples; export more episodes")
+    tok = load_tokenizer_for(cfg.model)
+    model = load_model(cfg.model, device_map="cuda" if torch.cuda.is_available() else None)
+    model.config.use_cache = False
+    model = attach_lora(model, cfg.lora, cfg.init_adapter, trainable=True)
+    enable_packed_attention(model)
+    trainable, total = count_trainable(model)
+    out = Path(cfg.train.output_dir)
+    args = SFTConfig(**training_arguments(
+        cfg.train, max_length=cfg.train.max_length, packing=cfg.packing,
+        packing_strategy="bfd", padding_free=cfg.packing, assistant_only_loss=False,
+        completion_only_loss=False, dataset_num_proc=None, shuffle_dataset=True,
+        eval_strategy="steps" if (eval_ds is not None and cfg.train.eval_steps) else "no",
+        eval_steps=cfg.train.eval_steps, gradient_checkpointing_kwargs={"use_reentrant": False},
+    ))
+    trainer = SFTTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
+                         processing_class=tok)
+    resume = last_checkpoint(out) if cfg.train.resume else None
+    trainer.train(resume_from_checkpoint=resume)
+    return _finish(trainer, out, started, "sft", {
+        "resumed_from": resume, "trainable_parameters": trainable, "total_parameters": total,
+        "train_examples": len(train_ds),
+    })
