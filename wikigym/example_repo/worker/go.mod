@@ -1,0 +1,3 @@
+module example.com/inventory/worker
+
+go 1.22
