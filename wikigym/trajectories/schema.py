@@ -39,6 +39,8 @@ class TaskSpec(_Model):
     base_commit: str | None = Field(None, description="For `update`: the commit the wiki was written at.")
     missing_pages: list[str] = Field(default_factory=list, description="For `continue`: pages to create.")
     page: dict[str, Any] | None = Field(None, description="For single-turn local tasks: the page spec.")
+    seed_wiki: dict[str, str] = Field(default_factory=dict, description="For `continue`/`update`: the wiki the "
+                                                                        "episode starts from (path -> content).")
 
 
 class PolicySpec(_Model):
@@ -91,6 +93,10 @@ class Step(_Model):
     conversation_reset: bool = Field(False, description="True when this step starts a fresh conversation "
                                                         "(SemanticWiki's verification pass).")
     user_message: str | None = Field(None, description="The user message that opened a fresh conversation.")
+    policy_duration_s: float = Field(0.0, description="Wall-clock seconds the policy took to produce this turn.")
+    pruned_messages: int = Field(0, description="Messages the loop's pruning dropped just before this turn.")
+    events: list[str] = Field(default_factory=list, description="Loop notes for this turn (pruning, token "
+                                                                 "warning, max_tokens continuation, retries).")
 
 
 class Episode(_Model):
