@@ -1,0 +1,50 @@
+"""Node value and fs semantics: number formatting, ToNumber, truthiness, extname, readdir order, realpath."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import pytest
+
+from wikigym.tools.context import NodeError
+from wikigym.tools.node_fs import (MISSING, extname, js_number_to_string, js_string, js_to_number, js_truthy,
+                                   readdir, realpath, received_text)
+
+
+@pytest.mark.parametrize("x, s", [(42, "42"), (1e21, "1e+21"), (1e-7, "1e-7"), (1e16, "10000000000000000"),
+                                  (0.000001, "0.000001"), (-1.5, "-1.5"), (2**53 + 1, "9007199254740992"),
+                                  (12345678901234567890, "12345678901234567000"), (0.1 + 0.2, "0.30000000000000004")])
+def test_number_to_string(x: float, s: str) -> None:
+    assert js_number_to_string(x) == s
+
+
+def test_values() -> None:
+    assert js_string(MISSING) == "undefined" and js_string(None) == "null" and js_string([1, [2, None]]) == "1,2,"
+    assert js_to_number(" 12 ") == 12 and js_to_number("0x1f") == 31 and math.isnan(js_to_number("1_0"))
+    assert js_to_number("") == 0 and js_to_number([]) == 0 and math.isnan(js_to_number({}))
+    assert not js_truthy(0) and not js_truthy("") and js_truthy([]) and js_truthy({}) and not js_truthy(MISSING)
+    assert received_text("a" * 40) == "Received type string ('" + "a" * 25 + "...')"
+
+
+@pytest.mark.parametrize("p, ext", [("a/b.ts", ".ts"), (".env", ""), ("..", ""), ("a.", "."), ("a.b/", ".b"),
+                                    ("x/y.tar.gz", ".gz"), ("...", ".")])
+def test_extname(p: str, ext: str) -> None:
+    assert extname(p) == ext
+
+
+def test_readdir_and_realpath(tmp_path: Path) -> None:
+    for n in ("b", "A", "é", "_"):
+        (tmp_path / n).write_text("")
+    os.symlink("b", tmp_path / "c")
+    entries = readdir(str(tmp_path))
+    assert [e.name for e in entries] == ["A", "_", "b", "c", "é"]
+    assert [e.is_symlink for e in entries] == [False, False, False, True, False]
+    assert realpath(str(tmp_path / "c")) == os.path.realpath(tmp_path / "b")
+    with pytest.raises(NodeError) as err:
+        realpath(str(tmp_path / "b" / "x"))
+    assert err.value.message == f"ENOTDIR: not a directory, realpath '{tmp_path}/b/x'"
+    with pytest.raises(NodeError) as err:
+        readdir(str(tmp_path / "missing"))
+    assert err.value.message == f"ENOENT: no such file or directory, scandir '{tmp_path}/missing'"
