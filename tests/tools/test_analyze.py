@@ -61,9 +61,9 @@ def test_sdk_arrow_functions_and_errors(tmp_path: Path) -> None:
     assert out.endswith("## Functions\n- `h` (line 1)\n\n")
     assert run(tmp_path, "sdk", {"filePath": "nope.ts"}) == "File not found: nope.ts"
     (tmp_path / "d.ts").mkdir()
-    assert run(tmp_path, "sdk", {"filePath": "d.ts"}) == "Analysis error: EISDIR: illegal operation on a directory, read"
-    assert run(tmp_path, "direct", {"filePath": "d.ts"}) == \
-        "Error executing analyze_code_structure: EISDIR: illegal operation on a directory, read"
+    eisdir = "EISDIR: illegal operation on a directory, read"
+    assert run(tmp_path, "sdk", {"filePath": "d.ts"}) == f"Analysis error: {eisdir}"
+    assert run(tmp_path, "direct", {"filePath": "d.ts"}) == f"Error executing analyze_code_structure: {eisdir}"
 
 
 PY_SRC = '''"""Module."""

@@ -14,12 +14,13 @@ What it does not do: the filesystem MCP server's tools (see `fs_server.py`) or a
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from wikigym.tools import node_fs
 from wikigym.tools.context import ToolContext
 from wikigym.tools.node_fs import MISSING, js_ge, js_string, js_truthy, require_string
-from wikigym.tools.paths import has_nul, is_within, node_join
+from wikigym.tools.paths import has_nul, is_within, node_join, node_resolve
 
 
 def repo_path(ctx: ToolContext, p: Any) -> tuple[str, bool]:
@@ -28,12 +29,13 @@ def repo_path(ctx: ToolContext, p: Any) -> tuple[str, bool]:
     Raises NodeError (Node's TypeError text) when `p` is not a string, exactly as `path.join` does, in both modes.
     The second value is False when containment refuses the path (never with `allow_escape`).
     """
-    joined = node_join(str(ctx.repo_root), require_string(p))
+    root = node_resolve(os.getcwd(), str(ctx.repo_root))  # SemanticWiki's repoPath is absolute (path.resolve)
+    joined = node_join(root, require_string(p))
     if ctx.allow_escape:
         return joined, True
     if has_nul(p):
         return joined, False
-    return joined, is_within(ctx.repo_root, joined)
+    return joined, is_within(root, joined)
 
 
 def direct_read_file(ctx: ToolContext, args: dict) -> str:

@@ -16,6 +16,7 @@ import errno as _errno
 import math
 import os
 import re
+import stat as _stat
 from dataclasses import dataclass
 from typing import Any
 
@@ -218,7 +219,8 @@ def received_text(value: Any) -> str:
 def require_string(value: Any, name: str = "path") -> str:
     """Raise Node's TypeError text unless `value` is a string (what `path.join` does with each argument)."""
     if not isinstance(value, str):
-        raise NodeError(f'The "{name}" argument must be of type string. {received_text(value)}', "ERR_INVALID_ARG_TYPE")
+        message = f'The "{name}" argument must be of type string. {received_text(value)}'
+        raise NodeError(message, "ERR_INVALID_ARG_TYPE")
     return value
 
 
@@ -258,8 +260,6 @@ def read_text(path: str) -> str:
         raise node_error(e, "open", path) from None
     try:
         st = os.fstat(fd)
-        import stat as _stat
-
         if _stat.S_ISDIR(st.st_mode):
             raise NodeError(uv_message("EISDIR", "read"), "EISDIR")
         if st.st_size > MAX_READ_LENGTH:
