@@ -240,7 +240,8 @@ class AgentLoop:
             result.cumulative_input_tokens += self._input_tokens(turn.usage)
             if result.cumulative_input_tokens > cfg.warn_at_tokens and not warned:
                 warned = True
-                events.append(f"high token usage: {result.cumulative_input_tokens} cumulative input tokens")
+                result.steps[-1].events.append(
+                    f"high token usage: {result.cumulative_input_tokens} cumulative input tokens")
             if turn.stop_reason == "end_turn" and not had_calls:
                 done = True
         result.stop_reason = "end_turn" if done else "max_turns"
