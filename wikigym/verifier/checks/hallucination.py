@@ -44,11 +44,8 @@ def classify(token: str) -> str | None:
         return "path" if PATH_RE.match(t) else None
     if IDENT_RE.match(t):
         stem = t.removesuffix("()")
-        if "." in stem and EXT_RE.search(stem) and not stem[0].isupper() and stem.count(".") == 1:
-            # `app.py` is a file, `os.path` or `Foo.bar` is an identifier; a single dot with a lowercase stem and a
-            # short suffix is read as a file name only when the suffix looks like one.
-            if stem.rsplit(".", 1)[1].lower() in _FILE_EXTS:
-                return "path"
+        if stem == t and stem.count(".") == 1 and stem.rsplit(".", 1)[1].lower() in _FILE_EXTS:
+            return "path"  # `app.py`, `README.md`; `os.path` and `resp.json()` stay identifiers
         return "ident"
     if EXT_RE.search(t) and PATH_RE.match(t):
         return "path"
@@ -104,7 +101,9 @@ def check_hallucination(wiki: Wiki, repo: RepoIndex, cfg: dict | None = None) ->
             if kind == "ident" and (len(token) <= 2 or token.lower() in COMMON):
                 continue
             judged += 1
-            ok = _path_known(token, repo, wiki) if kind == "path" else _ident_known(token, repo)
+            # A one-dot "path" such as `response.json` may be an attribute: known parts are enough.
+            ok = (_path_known(token, repo, wiki) or ("/" not in token and _ident_known(token, repo))
+                  if kind == "path" else _ident_known(token, repo))
             if not ok:
                 invented += 1
                 what = f"invented {'path' if kind == 'path' else 'identifier'} `{token}`"
