@@ -123,8 +123,11 @@ class RolloutConfig(_Config):
                                                           "tasks .jsonl of {repo, task, system_prompt, tools, mode}.")
     k: int = Field(4, description="Episodes per task.")
     max_turns: int = Field(30, description="Assistant turns per episode before it stops (max_turns).")
-    max_tool_output_chars: int | None = Field(None, description="Cap tool outputs shown to the model (None: as the "
-                                                                "tools return them).")
+    verification_passes: int = Field(0, description="SemanticWiki's verification passes after the main loop.")
+    mode: Literal["direct", "sdk"] = Field("direct", description="Tool name set.")
+    concurrency: int = Field(4, description="Episodes at once for the openai policy.")
+    forks_per_task: int = Field(0, description="Fork points per task (step-level pairs); 0: no forks.")
+    fork_k: int = Field(2, description="Continuations sampled at each fork point.")
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)
     seed: int = Field(0, description="Sampling seed.")
 
@@ -134,9 +137,9 @@ class PairsConfig(_Config):
 
     min_margin: float = Field(0.05, description="Pair two episodes only when their rewards differ by this much.")
     episode_pairs: bool = Field(True, description="Best vs worst episode of each task.")
-    step_pairs: bool = Field(True, description="Fork K continuations at a step and pair the diverging actions.")
-    fork_k: int = Field(2, description="Continuations per fork.")
-    forks_per_task: int = Field(1, description="Fork points per task (spread over the best episode's steps).")
+    step_pairs: bool = Field(True, description="Pair the diverging next actions of forks of one prefix.")
+    teacher_pairs: bool = Field(False, description="refine: also pair the teacher episode of a task (chosen) with "
+                                                   "its worst rollout when the margin allows.")
     max_length: int = Field(16384, description="Drop pairs whose prompt + longer answer exceeds this.")
 
 
@@ -147,8 +150,8 @@ class DPORunConfig(_Config):
     model: ModelConfig = Field(default_factory=ModelConfig)
     lora: LoraConfig = Field(default_factory=LoraConfig)
     train: TrainConfig = Field(default_factory=lambda: TrainConfig(learning_rate=5e-6))
-    init_adapter: Path | None = Field(None, description="Start from this (SFT) adapter; the reference is then the "
-                                                        "model with it applied and frozen... see dpo.py.")
+    init_adapter: Path | None = Field(None, description="Start from this (SFT or previous round's) adapter; it is "
+                                                        "also the frozen reference.")
     beta: float = Field(0.1, description="DPO beta.")
     loss_type: str = Field("sigmoid", description="TRL loss type.")
     precompute_ref_log_probs: bool = Field(False, description="Compute reference log-probs once before training "
