@@ -60,6 +60,7 @@ class _Walker:
         self.handlers = handlers
         self.transparent = transparent
         self.doc_style = doc_style
+        self.prototypes: set[int] = set()  # ids of top-level C/C++ prototype symbols
 
     def visit(self, node: Node | None, scope: tuple[str | None, str | None], outer: Node | None = None) -> None:
         """Dispatch the named children of a container node."""
@@ -71,6 +72,17 @@ class _Walker:
                 handler(self, child, scope, outer)
             elif child.type in self.transparent:
                 self.visit(child, scope, None)
+
+    @staticmethod
+    def _sig_start(outer: Node | None) -> int | None:
+        """`export`/`declare` belong in a TS/JS signature; decorators before them do not."""
+        if outer is None or outer.type not in ("export_statement", "ambient_declaration"):
+            return None
+        start = outer.start_byte
+        for child in outer.children:
+            if child.type == "decorator":
+                start = child.end_byte
+        return start
 
     def add(
         self,
@@ -98,7 +110,7 @@ class _Walker:
                 start_line=start,
                 end_line=max(start, Source.end_line(node if outer is None else outer)),
                 parent=parent if parent is not None else scope[0],
-                signature=signature if signature is not None else self.src.signature(node, body),
+                signature=signature if signature is not None else self.src.signature(node, body, self._sig_start(outer)),
                 docstring=doc,
             )
         )
@@ -404,8 +416,11 @@ def _c_prototype(w: _Walker, node: Node, scope, outer) -> None:
     if found is None:
         return
     name, qualifier = found
-    kind = "method" if (scope[1] in CLASS_LIKE or qualifier) else "function"
+    in_class = scope[1] in CLASS_LIKE
+    kind = "method" if (in_class or qualifier) else "function"
     w.add(name, kind, node, scope, outer, None, parent=qualifier)
+    if not in_class and w.out and w.out[-1].name == name:
+        w.prototypes.add(id(w.out[-1]))  # a forward declaration; dropped if the file also defines it
 
 
 def _c_record(kind: str, descend: bool) -> Callable:
@@ -707,18 +722,14 @@ def extract_symbols(root: Node, src: Source, language: str) -> list[Symbol]:
     walker = _Walker(src, spec[0], spec[1], spec[2])
     walker.visit(root, (None, None))
     symbols = walker.out
-    if language in ("c", "cpp"):
-        symbols = _drop_redundant_prototypes(symbols)
+    if walker.prototypes:
+        symbols = _drop_redundant_prototypes(symbols, walker.prototypes)
     symbols.sort(key=lambda s: (s.start_line, -s.end_line))
     return symbols
 
 
-def _drop_redundant_prototypes(symbols: list[Symbol]) -> list[Symbol]:
-    """A prototype (one-line declaration without body) is dropped when the same file defines the function."""
-    defined = {(s.name, s.parent) for s in symbols if s.signature is not None and not s.signature.endswith(";")}
-    out = []
-    for s in symbols:
-        if s.signature is not None and s.signature.endswith(";") and (s.name, s.parent) in defined:
-            continue
-        out.append(s)
-    return out
+def _drop_redundant_prototypes(symbols: list[Symbol], prototypes: set[int]) -> list[Symbol]:
+    """A namespace-level prototype is dropped when the same file defines the function (in-class member
+    declarations stay: they are the class's interface even when the body is defined out of line)."""
+    defined = {(s.name, s.parent) for s in symbols if id(s) not in prototypes}
+    return [s for s in symbols if id(s) not in prototypes or (s.name, s.parent) not in defined]

@@ -81,10 +81,13 @@ class Source:
             return row
         return row + 1
 
-    def signature(self, node: Node, body: Node | None) -> str:
-        """Declaration text up to the body, whitespace collapsed, trailing `{`, `:` or `=` dropped."""
-        end = body.start_byte if body is not None and body.start_byte > node.start_byte else node.end_byte
-        text = _WS.sub(" ", self.text_between(node.start_byte, end)).strip()
+    def signature(self, node: Node, body: Node | None, start_byte: int | None = None) -> str:
+        """Declaration text up to the body, whitespace collapsed, trailing `{`, `:` or `=` dropped.
+
+        `start_byte` lets a wrapper's keyword (`export`, `declare`) start the signature."""
+        start = node.start_byte if start_byte is None else start_byte
+        end = body.start_byte if body is not None and body.start_byte > start else node.end_byte
+        text = _WS.sub(" ", self.text_between(start, end)).strip()
         text = text.rstrip("{:=").rstrip()
         if len(text) > SIGNATURE_MAX:
             text = text[: SIGNATURE_MAX - 3] + "..."
