@@ -1,0 +1,963 @@
+"""Page composition: SemanticWiki-style markdown pages grounded in the files the teacher has read.
+
+Every citation goes through `Citer`, which only accepts a `path:start-end` whose lines exist in the text a
+`read_file` call returned in this conversation, and copies snippets from that same text. A file that was not read
+(or whose read failed) is never cited with line numbers. Pages follow SemanticWiki's system prompt: no H1 (the title
+is frontmatter), a short description, `## Business Context` (Business Problem / User Impact / Workflow Role),
+an overview with key files, sourced sections (`**Source:** [`path:a-b`](../path#La-Lb)` + a 5-30 line fenced
+snippet with a language tag), Mermaid diagrams built from the import graph and real call chains, domain
+relationships, related pages, and a `**Sources:**` footer. Links go only to pages in `linkable` (pages that exist or
+are being written in this episode), so they resolve.
+
+What it deliberately does not do: decide which pages exist (planner.py), call tools, or touch the filesystem.
+
+Example:
+    >>> draft = compose(spec, ctx)  # doctest: +SKIP
+    >>> draft.content.startswith("The ")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from wikigym.simulator.teacher import mermaid
+from wikigym.simulator.teacher.facts import CITABLE_PATH, LANGUAGE_NAME, RepoFacts, Sym, fence_tag
+from wikigym.simulator.teacher.phrasing import Phraser
+from wikigym.simulator.teacher.planner import (
+    DATAFLOW, GLOSSARY, GUIDE, HUB, OVERVIEW, Component, PageSpec, WikiPlan, relative_link, title_case)
+
+SNIPPET_MAX = 24
+SNIPPET_MIN = 5
+_TRANSFORM = re.compile(r"(parse|load|read|write|encode|decode|serial|render|convert|transform|format|dump|save|"
+                        r"validate|build|compile|process)", re.I)
+_KIND_WORD = {"class": "class", "interface": "interface", "type": "type", "function": "function",
+              "method": "method", "other": "definition"}
+
+
+@dataclass
+class PageDraft:
+    content: str
+    description: str
+    sources: list[str]
+    related: list[str]
+
+
+@dataclass
+class WriteContext:
+    """What a page may use: the repo facts, the plan, what was read, and which pages links may point to."""
+
+    facts: RepoFacts
+    plan: WikiPlan
+    reads: dict[str, str]  # path -> text exactly as the read tool returned it
+    linkable: set[str]
+    phr: Phraser
+    titles: dict[str, str] = field(default_factory=dict)
+
+
+class Citer:
+    """Citations checked against read text; records which files a page cites."""
+
+    def __init__(self, reads: dict[str, str], page: str):
+        self.reads = reads
+        self.page = page
+        self.sources: list[str] = []
+        self._lines: dict[str, list[str]] = {}
+
+    def lines(self, path: str) -> list[str] | None:
+        if path not in self.reads or not CITABLE_PATH.match(path):
+            return None
+        if path not in self._lines:
+            self._lines[path] = self.reads[path].split("\n")
+        return self._lines[path]
+
+    def has(self, path: str) -> bool:
+        return self.lines(path) is not None
+
+    def _note(self, path: str) -> None:
+        if path not in self.sources:
+            self.sources.append(path)
+
+    def ref(self, path: str, start: int, end: int | None = None) -> str | None:
+        """`path:start-end` (or `path:line`) when the lines exist in the read text, else None."""
+        lines = self.lines(path)
+        end = start if end is None else end
+        if lines is None or not 1 <= start <= end <= len(lines):
+            return None
+        self._note(path)
+        return f"{path}:{start}" if start == end else f"{path}:{start}-{end}"
+
+    def snippet_range(self, path: str, start: int, end: int, limit: int = SNIPPET_MAX) -> tuple[int, int] | None:
+        """The lines to show for a definition at start-end: all of it when short, else its head cut at a blank
+        line (so a snippet ends between statements), never padded into the next definition."""
+        lines = self.lines(path)
+        if lines is None or not 1 <= start <= len(lines):
+            return None
+        end = min(end, len(lines))
+        if end - start + 1 > limit:
+            cut = start + limit - 1
+            blank = next((i for i in range(cut, start + SNIPPET_MIN, -1) if not lines[i - 1].strip()), None)
+            end = blank - 1 if blank else cut
+        while end > start and not lines[end - 1].strip():
+            end -= 1
+        return start, end
+
+    def block(self, path: str, start: int, end: int, limit: int = SNIPPET_MAX) -> str | None:
+        """`**Source:** [`path:a-b`](../path#La-Lb)` and the fenced snippet of exactly those lines."""
+        rng = self.snippet_range(path, start, end, limit)
+        if rng is None:
+            return None
+        a, b = rng
+        ref = self.ref(path, a, b)
+        if ref is None:
+            return None
+        body = "\n".join(line.rstrip("\r") for line in self.lines(path)[a - 1: b])  # type: ignore[index]
+        longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
+        fence = "`" * max(3, longest + 1)
+        up = "../" * (self.page.count("/") + 1)  # SemanticWiki's layout: the wiki sits in <repo>/wiki
+        return (f"**Source:** [`{ref}`]({up}{path}#L{a}-L{b})\n\n"
+                f"{fence}{fence_tag(path)}\n{body}\n{fence}")
+
+
+# -- shared pieces ---------------------------------------------------------------------------------------------------
+
+def _link(ctx: WriteContext, page: str, target: str, text: str | None = None) -> str | None:
+    if target not in ctx.linkable or target == page:
+        return None
+    label = text or ctx.titles.get(target) or _default_title(ctx, target)
+    return f"[{label}]({relative_link(page, target)})"
+
+
+def _default_title(ctx: WriteContext, target: str) -> str:
+    spec = ctx.plan.page(target)
+    if spec:
+        return spec.title
+    stem = PurePosixPath(target).stem
+    return title_case(PurePosixPath(target).parent.name if stem == "index" else stem)
+
+
+def _kind(sym: Sym) -> str:
+    return _KIND_WORD.get(sym.kind, "definition")
+
+
+def _sym_ref(c: Citer, s: Sym) -> str | None:
+    return c.ref(s.path, s.start, s.end)
+
+
+def _names(items: list[str], limit: int = 4) -> str:
+    shown = [f"`{i}`" for i in items[:limit]]
+    if not shown:
+        return ""
+    if len(items) > limit:
+        return ", ".join(shown) + f" and {len(items) - limit} more"
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def _lower_first(s: str) -> str:
+    """Lower-case the first letter unless the first word is an acronym or a name (`HTTP`, `SQLite`)."""
+    first = s.split(" ", 1)[0]
+    return s if sum(ch.isupper() for ch in first) > 1 else s[:1].lower() + s[1:]
+
+
+def _related(ctx: WriteContext, page: str, targets: list[str]) -> tuple[str, list[str]]:
+    items, used = [], []
+    for t in targets:
+        link = _link(ctx, page, t)
+        if link and t not in used:
+            items.append(f"- {link}")
+            used.append(t)
+    if not items:
+        return "", []
+    return "## Related Pages\n\n" + "\n".join(items), used
+
+
+def _footer(c: Citer) -> str:
+    if not c.sources:
+        return ""
+    return "---\n**Sources:**\n" + "\n".join(f"- {s}" for s in c.sources)
+
+
+def _assemble(parts: list[str]) -> str:
+    return "\n\n".join(p.strip("\n") for p in parts if p and p.strip()) + "\n"
+
+
+def _symbol_section(ctx: WriteContext, c: Citer, s: Sym, level: str = "###") -> str | None:
+    """A sourced section for one definition: lead sentence, snippet, methods and calls."""
+    ref = _sym_ref(c, s)
+    block = c.block(s.path, s.start, s.end)
+    if not ref or not block:
+        return None
+    users = ctx.facts.fan_in.get(s.name, 0)
+    used = f" and is referenced from {users} other file(s)" if users else ""
+    if s.doc:
+        lead = ctx.phr.say("symbol.lead_doc", name=s.name, kind=_kind(s), ref=ref, doc=s.doc, doc_cap=_cap(s.doc))
+    else:
+        lead = ctx.phr.say("symbol.lead_plain", name=s.name, kind=_kind(s), ref=ref, used=used)
+    parts = [f"{level} `{s.name}`", lead, block]
+    if s.kind in ("class", "interface"):
+        methods = [m for m in ctx.facts.methods_of(s) if not m.name.startswith("__") or m.name == "__init__"]
+        # One method per line: a line's backticked names must all match the citation on that line.
+        refs = [f"- `{m.name}` (`{r}`)" + (f": {m.doc}" if m.doc else "") for m in methods[:8]
+                if (r := _sym_ref(c, m))]
+        if refs:
+            parts.append("Its methods:\n\n" + "\n".join(refs))
+    calls = [cs for cs in ctx.facts.calls_from(s) if c.has(cs.callee.path)][:4]
+    call_refs = [f"- `{cs.callee.name}` (`{r}`), called on line {cs.line}" for cs in calls
+                 if (r := _sym_ref(c, cs.callee))]
+    if call_refs:
+        parts.append(f"Definitions it calls:\n\n" + "\n".join(call_refs))
+    return "\n\n".join(parts)
+
+
+def _symbols_table(c: Citer, syms: list[Sym]) -> str:
+    rows = []
+    for s in syms:
+        ref = _sym_ref(c, s)
+        if ref:
+            rows.append(f"| `{s.name}` | {_kind(s)} | `{ref}` | {s.doc or '-'} |")
+    if not rows:
+        return ""
+    return "| Name | Kind | Location | Description |\n|------|------|----------|-------------|\n" + "\n".join(rows)
+
+
+def _component_link(ctx: WriteContext, page: str, comp: Component) -> str:
+    return _link(ctx, page, comp.page, title_case(comp.name)) or comp.where
+
+
+def _component_edges(ctx: WriteContext) -> list[tuple[Component, Component, str, str]]:
+    """(importer component, imported component, importing file, imported file), first edge per pair."""
+    out: dict[tuple[str, str], tuple[Component, Component, str, str]] = {}
+    by_file = {f: comp for comp in ctx.plan.components for f in comp.files}
+    for src in sorted(by_file):
+        for dst in ctx.facts.imports.get(src, []):
+            a, b = by_file[src], by_file.get(dst)
+            if b is None or a.slug == b.slug:
+                continue
+            out.setdefault((a.slug, b.slug), (a, b, src, dst))
+    return [out[k] for k in sorted(out)]
+
+
+def _readme_paragraph(text: str) -> tuple[str, int, int] | None:
+    """The README's first prose paragraph (links and markup flattened) with its line range."""
+    lines = text.split("\n")
+    i, in_code = 0, False
+    while i < len(lines):
+        s = lines[i].strip()
+        if s.startswith("```") or s.startswith("~~~"):
+            in_code = not in_code
+            i += 1
+            continue
+        if in_code or not s or s.startswith(("#", "<", "!", "[!", "|", "-", "*", ">", "=", "[![")) or s.endswith("==="):
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and lines[j].strip() and not lines[j].strip().startswith(("#", "```", "|", "- ", "* ")):
+            j += 1
+        para = " ".join(x.strip() for x in lines[i:j])
+        para = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", para)
+        para = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", para)
+        para = re.sub(r"<[^>]+>", "", para).replace("`", "'").replace("[", "(").replace("]", ")").strip()
+        if len(para.split()) >= 6:
+            return para[:600], i + 1, j
+        i = j + 1
+    return None
+
+
+# -- page kinds ------------------------------------------------------------------------------------------------------
+
+def compose(spec: PageSpec, ctx: WriteContext) -> PageDraft:
+    """Compose one page. Every cited range is checked against `ctx.reads`; every link against `ctx.linkable`."""
+    builder = {"hub": _hub, "overview": _overview, "data-flow": _data_flow, "component": _component,
+               "guide": _guide, "glossary": _glossary, "topic": _topic}[spec.kind]
+    return builder(spec, ctx)
+
+
+def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
+    comp = spec.component
+    assert comp is not None
+    f, page, phr = ctx.facts, spec.path, ctx.phr
+    c = Citer(ctx.reads, page)
+    read_files = [p for p in comp.key_files if c.has(p)]
+    syms = [s for p in read_files for s in f.top_symbols(p, 4)]
+    index_files = [p for p in comp.files if PurePosixPath(p).stem in ("__init__", "index", "mod", "lib", "doc")]
+    doc = next((f.files[p].doc for p in [*index_files, *read_files, *comp.files] if p in f.files and f.files[p].doc),
+               "")
+    concerns = [(p, f.files[p].doc.rstrip(".")) for p in read_files if f.files[p].doc and f.files[p].doc != doc]
+    n_defs = sum(1 for p in comp.files for s in f.files[p].symbols if s.parent is None)
+    title = title_case(comp.name)
+    where = dict(unit=comp.where, unit_cap=_cap(comp.where))
+    intro = (phr.say("component.intro_doc", name=title, doc=doc, **where) if doc else
+             phr.say("component.intro_plain", name=title, n_defs=n_defs, n_files=len(comp.files), **where))
+
+    users = sorted({i for p in comp.files for i in f.imported_by.get(p, []) if i not in comp.files})
+    deps = sorted({d for p in comp.files for d in f.imports.get(p, []) if d not in comp.files})
+    if len(concerns) >= 2:
+        problem = "**Business Problem**: the component brings together " + "; ".join(
+            f"{_lower_first(d)} (`{PurePosixPath(p).name}`)" for p, d in concerns[:4]) + "."
+    elif doc:
+        problem = phr.say("component.problem_doc", doc=doc)
+    else:
+        problem = phr.say("component.problem_plain", project=ctx.plan.project,
+                          names=_names([s.name for s in syms], 3) or comp.where)
+    impact = (phr.say("component.impact_used", n_users=len(users), users=_names(users, 3)) if users else
+              phr.say("component.impact_top"))
+    if deps and users:
+        role = f"it builds on {_names(deps, 3)} and serves {_names(users, 3)}."
+    elif deps:
+        role = f"it sits above {_names(deps, 3)} in the import graph."
+    elif users:
+        role = "it is a foundation: it imports no other module of the repository, and others build on it."
+    else:
+        role = "it is self-contained: it neither imports nor is imported by other modules of the repository."
+    business = "## Business Context\n\n" + "\n\n".join([problem, impact, phr.say("component.role", role=_cap(role))])
+
+    key_lines = []
+    for p in read_files:
+        ff = f.files[p]
+        ref = c.ref(p, 1, ff.n_lines if ff.n_lines > 1 else 1)
+        what = ff.doc or (f"defines {_names([s.name for s in f.top_symbols(p, 3)], 3)}." if f.top_symbols(p, 3)
+                          else f"{ff.n_lines} lines.")
+        key_lines.append(f"- `{ref}` - {what}")
+    others = [p for p in comp.files if p not in read_files]
+    overview = f"## Overview\n\n{_cap(comp.where)} contains {len(comp.files)} source file(s) and {n_defs} top-level " \
+               f"definition(s).\n\n**Key Files:**\n" + "\n".join(key_lines)
+    if others:
+        overview += f"\n\nOther files in this component: {_names(others, 6)}."
+
+    # Architecture diagram: files of this component and neighbouring components, with real import edges.
+    by_file = {fl: comp2 for comp2 in ctx.plan.components for fl in comp2.files}
+    nodes = [(p, PurePosixPath(p).name) for p in read_files]
+    edges: list[tuple[str, str, str]] = []
+    edge_refs: list[str] = []
+    for p in read_files:
+        for d in f.imports.get(p, []):
+            other = by_file.get(d)
+            if d in read_files:
+                edges.append((p, d, "imports"))
+            elif other is not None and other.slug != comp.slug:
+                nodes.append((f"comp:{other.slug}", f"{title_case(other.name)} component"))
+                edges.append((p, f"comp:{other.slug}", "imports"))
+            else:
+                continue
+            ln = f.import_line(p, d)
+            r = c.ref(p, ln) if ln else None
+            if r and len(edge_refs) < 6:
+                edge_refs.append(phr.say("import.edge", src=PurePosixPath(p).name, dst=PurePosixPath(d).name, ref=r))
+        for u in f.imported_by.get(p, []):
+            other = by_file.get(u)
+            if other is not None and other.slug != comp.slug:
+                nodes.append((f"comp:{other.slug}", f"{title_case(other.name)} component"))
+                edges.append((f"comp:{other.slug}", p, "imports"))
+    arch = ""
+    if len(nodes) > 1 and edges:
+        diagram = mermaid.flowchart(nodes[:14], edges, direction=phr.pick(["LR", "TD"]))
+        arch = "## Architecture\n\n" + f"How the files of {comp.where} connect to each other and to other " \
+               f"components (edges are import statements):\n\n" + mermaid.fenced(diagram)
+        if edge_refs:
+            arch += "\n\n" + "\n".join(f"- {e}" for e in edge_refs)
+
+    table = _symbols_table(c, sorted(syms, key=lambda s: (s.path, s.start))[:12])
+    table = f"## Key Components\n\n{table}" if table else ""
+    detail_syms = [s for s in syms if s.span >= 3] or syms[:]
+    detail_syms.sort(key=lambda s: (-(f.fan_in.get(s.name, 0) * 3 + (2 if s.doc else 0) + min(s.span, 60) / 20),
+                                    s.path, s.start))
+    sections = [sec for s in detail_syms[:5] if (sec := _symbol_section(ctx, c, s))]
+    if not sections:
+        for p in read_files[:2]:
+            block = c.block(p, 1, f.files[p].n_lines)
+            if block:
+                sections.append(f"### `{PurePosixPath(p).name}`\n\nThe start of `{p}`:\n\n{block}")
+    how = (phr.pick(["## How It Works", "## Implementation Details", "## Detailed Walkthrough"]) + "\n\n"
+           + "\n\n".join(sections)) if sections else ""
+
+    classes = [s for s in syms if s.kind == "class"]
+    cls_part = ""
+    if classes:
+        diagram = mermaid.class_diagram(
+            [(s.name, [m.name for m in f.methods_of(s) if not m.name.startswith("__")]) for s in classes[:8]],
+            [(b, s.name) for s in classes[:8] for b in f.bases_of(s)])
+        if diagram:
+            extra = [(b, []) for s in classes[:8] for b in f.bases_of(s) if b not in {k.name for k in classes[:8]}]
+            if extra:
+                diagram = mermaid.class_diagram(
+                    [(s.name, [m.name for m in f.methods_of(s) if not m.name.startswith("__")]) for s in classes[:8]]
+                    + extra, [(b, s.name) for s in classes[:8] for b in f.bases_of(s)]) or diagram
+            cls_part = "## Class Structure\n\n" + f"The classes defined in the key files of {comp.where}:\n\n" \
+                       + mermaid.fenced(diagram)
+
+    dep_comps = sorted({by_file[d].slug: by_file[d] for d in deps if d in by_file}.values(), key=lambda x: x.slug)
+    user_comps = sorted({by_file[u].slug: by_file[u] for u in users if u in by_file}.values(), key=lambda x: x.slug)
+    rel_lines = []
+    for oc in dep_comps:
+        if oc.slug != comp.slug:
+            rel_lines.append(f"- **Depends on** {_component_link(ctx, page, oc)} ({oc.where})")
+    for oc in user_comps:
+        if oc.slug != comp.slug:
+            rel_lines.append(f"- **Used by** {_component_link(ctx, page, oc)} ({oc.where})")
+    if not rel_lines:
+        rel_lines.append(f"- {_cap(comp.where)} has no import relationship with the other documented components.")
+    domain = "## Domain Relationships\n\n" + "\n".join(rel_lines)
+
+    others_pages = [oc.page for oc in dep_comps + user_comps if oc.slug != comp.slug]
+    related, used = _related(ctx, page, [OVERVIEW, DATAFLOW, *others_pages, GLOSSARY, HUB])
+    content = _assemble([intro, business, overview, arch, table, how, cls_part, domain, related, _footer(c)])
+    desc = doc or f"The {title} component ({comp.unit}): files, key definitions and relationships."
+    return PageDraft(content, _one_line(desc), c.sources, used)
+
+
+def _hub(spec: PageSpec, ctx: WriteContext) -> PageDraft:
+    f, page, phr = ctx.facts, spec.path, ctx.phr
+    c = Citer(ctx.reads, page)
+    parts = [phr.say("hub.intro", project=ctx.plan.project)]
+    readme = f.readme()
+    if readme and readme in ctx.reads:
+        para = _readme_paragraph(ctx.reads[readme])
+        if para and (r := c.ref(readme, para[1], para[2])):
+            parts.append(f"From the project's README (`{r}`):\n\n> {para[0]}")
+    nav = ["## Wiki Navigation", ""]
+    groups = [("Architecture", [OVERVIEW, DATAFLOW]), ("Components", [comp.page for comp in ctx.plan.components]),
+              ("Guides", [GUIDE]), ("Reference", [GLOSSARY])]
+    planned = {p.path for p in ctx.plan.pages}
+    extra = sorted(p for p in ctx.linkable if p not in planned and p != page)
+    if extra:
+        groups.append(("More Pages", extra))
+    for name, targets in groups:
+        links = [(t, _link(ctx, page, t)) for t in targets]
+        links = [(t, lk) for t, lk in links if lk]
+        if not links:
+            continue
+        nav.append(f"### {name}")
+        nav.append("")
+        for t, lk in links:
+            comp = next((cc for cc in ctx.plan.components if cc.page == t), None)
+            nav.append(f"- {lk}" + (f" - {comp.where}" if comp else ""))
+        nav.append("")
+    parts.append("\n".join(nav))
+    quick = [lk for t in (GUIDE, OVERVIEW, DATAFLOW) if (lk := _link(ctx, page, t))]
+    if quick:
+        parts.append("## Quick Links\n\n" + "\n".join(f"- {q}" for q in phr.shuffled(quick)))
+    stats = f.language_stats()
+    if stats:
+        rows = "\n".join(f"| {lang} | {n} | {lines} |" for lang, n, lines in stats[:6])
+        parts.append("## Repository at a Glance\n\n| Language | Files | Lines |\n|----------|-------|-------|\n" + rows)
+    entries = [p for p in f.entry_points() if c.has(p)][:3]
+    if entries:
+        items = []
+        for p in entries:
+            main = next((s for s in f.files[p].symbols if s.name in ("main", "cli", "run", "app")), None)
+            r = _sym_ref(c, main) if main else c.ref(p, 1, f.files[p].n_lines)
+            items.append(f"- `{r}`" + (f" - `{main.name}`" if main else ""))
+        parts.append("## Entry Points\n\n" + "\n".join(items))
+    parts.append(_footer(c))
+    related = [t for t in ctx.linkable if t != page]
+    return PageDraft(_assemble(parts), _one_line(f"Navigation hub of the {ctx.plan.project} wiki."), c.sources,
+                     sorted(related))
+
+
+def _overview(spec: PageSpec, ctx: WriteContext) -> PageDraft:
+    f, page, phr, plan = ctx.facts, spec.path, ctx.phr, ctx.plan
+    c = Citer(ctx.reads, page)
+    parts = [phr.say("overview.intro", project=plan.project, n_components=len(plan.components))]
+    readme = f.readme()
+    para = _readme_paragraph(ctx.reads[readme]) if readme and readme in ctx.reads else None
+    pkg_doc = next((f.files[p].doc for p in f.centrality()[:5] if f.files[p].doc), "")
+    problem = ""
+    if para and (r := c.ref(readme, para[1], para[2])):  # type: ignore[arg-type]
+        problem = f"**Business Problem**: the README states the project's purpose (`{r}`): {para[0]}"
+    elif pkg_doc:
+        problem = f"**Business Problem**: {pkg_doc}"
+    entries = [p for p in f.entry_points() if c.has(p)]
+    if entries:
+        impact = f"**User Impact**: users reach {plan.project} through {_names(entries, 3)}; everything else is " \
+                 "called from there."
+    else:
+        impact = f"**User Impact**: {plan.project} is used as a library: callers import its components directly."
+    role = f"**Workflow Role**: the {len(plan.components)} components below divide the work; the import graph " \
+           "shows which ones are foundations and which sit on top."
+    parts.append("## Business Context\n\n" + "\n\n".join(x for x in (problem, impact, role) if x))
+
+    edges = _component_edges(ctx)
+    if plan.components:
+        nodes = [(comp.slug, f"{title_case(comp.name)} ({comp.unit})") for comp in plan.components]
+        diagram = mermaid.flowchart(nodes, [(a.slug, b.slug, "imports") for a, b, _, _ in edges],
+                                    direction=phr.pick(["LR", "TD"]))
+        text = ["## System Architecture", "",
+                "Components and the import dependencies between them (an arrow points from the importer to the "
+                "module it imports):", "", mermaid.fenced(diagram)]
+        refs = []
+        for a, b, src, dst in edges[:8]:
+            ln = f.import_line(src, dst)
+            r = c.ref(src, ln) if ln else None
+            if r:
+                refs.append(f"- {_component_link(ctx, page, a)} imports {_component_link(ctx, page, b)}: "
+                            f"`{PurePosixPath(src).name}` imports `{PurePosixPath(dst).name}` at `{r}`.")
+            else:
+                refs.append(f"- {_component_link(ctx, page, a)} imports {_component_link(ctx, page, b)} "
+                            f"(`{src}` imports `{dst}`).")
+        if refs:
+            text += ["", *refs]
+        parts.append("\n".join(text))
+
+        rows = []
+        for comp in plan.components:
+            defs = [s.name for p in comp.key_files[:2] for s in f.top_symbols(p, 2)]
+            rows.append(f"| {_component_link(ctx, page, comp)} | {comp.where} | {len(comp.files)} | "
+                        f"{_names(defs, 3) or '-'} |")
+        parts.append("## Components\n\n| Component | Location | Files | Main definitions |\n"
+                     "|-----------|----------|-------|------------------|\n" + "\n".join(rows))
+
+    entry_secs = []
+    for p in entries[:2]:
+        main = next((s for s in f.files[p].symbols if s.name in ("main", "cli", "run", "app") and s.parent is None),
+                    None) or next(iter(f.top_symbols(p, 1)), None)
+        block = c.block(p, main.start, main.end) if main else c.block(p, 1, f.files[p].n_lines)
+        if block:
+            lead = (f"`{p}` starts the program; its `{main.name}` {_kind(main)} is shown below." if main
+                    else f"`{p}` starts the program.")
+            entry_secs.append(f"### `{p}`\n\n{lead}\n\n{block}")
+    if entry_secs:
+        parts.append("## Entry Points\n\n" + "\n\n".join(entry_secs))
+
+    stats = f.language_stats()
+    stack = ["## Technology Stack", ""]
+    if stats:
+        stack += ["| Language | Files | Lines |", "|----------|-------|-------|",
+                  *[f"| {lang} | {n} | {lines} |" for lang, n, lines in stats[:6]], ""]
+    for m in [m for m in f.manifests() if m in ctx.reads][:2]:
+        rng = _manifest_range(ctx.reads[m], m)
+        block = c.block(m, rng[0], rng[1]) if rng else None
+        if block:
+            stack += [f"`{m}` declares the build and dependencies:", "", block, ""]
+    if len(stack) > 2:
+        parts.append("\n".join(stack).rstrip())
+
+    dirs: dict[str, int] = {}
+    for p in f.inventory:
+        top = p.split("/")[0] if "/" in p else "(root)"
+        dirs[top] = dirs.get(top, 0) + 1
+    rows = []
+    for d in sorted(dirs):
+        comps_here = [comp for comp in plan.components if comp.unit == d or comp.unit.startswith(d + "/")]
+        role = ", ".join(_component_link(ctx, page, comp) for comp in comps_here[:4]) or (
+            "tests" if re.match(r"^(tests?|spec|__tests__)$", d) else "-")
+        rows.append(f"| `{d}` | {dirs[d]} | {role} |" if d != "(root)" else f"| (root) | {dirs[d]} | {role} |")
+    parts.append("## Directory Structure\n\n| Directory | Indexed files | Documented as |\n"
+                 "|-----------|---------------|---------------|\n" + "\n".join(rows[:20]))
+
+    decisions = []
+    importers = {comp.slug: 0 for comp in plan.components}
+    imports_out = {comp.slug: 0 for comp in plan.components}
+    for a, b, _, _ in edges:
+        importers[b.slug] += 1
+        imports_out[a.slug] += 1
+    found = [comp for comp in plan.components if imports_out[comp.slug] == 0 and importers[comp.slug] > 0]
+    top = [comp for comp in plan.components if importers[comp.slug] == 0 and imports_out[comp.slug] > 0]
+    if found:
+        decisions.append("- **Layered dependencies**: " + ", ".join(_component_link(ctx, page, x) for x in found[:4])
+                         + " import no other component; they are the foundation the rest builds on.")
+    if top:
+        decisions.append("- **Top layer**: " + ", ".join(_component_link(ctx, page, x) for x in top[:4])
+                         + " are imported by no other component; they orchestrate the others.")
+    if edges:
+        hub_comp = max(plan.components, key=lambda x: (importers[x.slug], x.slug))
+        if importers[hub_comp.slug] > 1:
+            decisions.append(f"- **Shared core**: {_component_link(ctx, page, hub_comp)} is imported by "
+                             f"{importers[hub_comp.slug]} other components.")
+    pairs = {(a.slug, b.slug) for a, b, _, _ in edges}
+    cycles = sorted({tuple(sorted(p)) for p in pairs if (p[1], p[0]) in pairs})
+    if cycles:
+        decisions.append("- **Mutual dependencies**: " + "; ".join(f"`{x}` and `{y}` import each other"
+                                                                  for x, y in cycles[:3]) + ".")
+    if not decisions:
+        decisions.append("- **Independent components**: the documented components do not import each other; each "
+                         "can be read on its own.")
+    parts.append("## Key Design Decisions\n\n" + "\n".join(decisions))
+    related, used = _related(ctx, page, [DATAFLOW, GUIDE, *[comp.page for comp in plan.components], GLOSSARY, HUB])
+    parts += [related, _footer(c)]
+    return PageDraft(_assemble(parts), _one_line(f"High-level architecture of {plan.project}: components, "
+                                                 "dependencies and entry points."), c.sources, used)
+
+
+def _data_flow(spec: PageSpec, ctx: WriteContext) -> PageDraft:
+    f, page, phr, plan = ctx.facts, spec.path, ctx.phr, ctx.plan
+    c = Citer(ctx.reads, page)
+    chain = [cs for cs in plan.chain]
+    # Keep the chain only as far as every step is backed by read text.
+    ok = []
+    for cs in chain:
+        if not (c.has(cs.caller.path) and c.has(cs.callee.path)):
+            break
+        ok.append(cs)
+    chain = ok
+    parts = [phr.say("dataflow.intro", project=plan.project)]
+    if chain:
+        first = chain[0].caller
+        problem = f"**Business Problem**: a request entering through `{first.name}` must reach the code that does " \
+                  f"the work; this page traces that path across {len({first.path, *[x.callee.path for x in chain]})}" \
+                  " file(s)."
+    else:
+        problem = f"**Business Problem**: data in {plan.project} moves between components along import edges; " \
+                  "this page shows which components feed which."
+    parts.append("## Business Context\n\n" + problem + "\n\n**User Impact**: knowing this path tells a developer "
+                 "where to look when a result is wrong.\n\n**Workflow Role**: it connects the "
+                 + (_link(ctx, page, OVERVIEW, "architecture overview") or "architecture overview")
+                 + " to the component pages.")
+    if chain:
+        files = [chain[0].caller.path] + [cs.callee.path for cs in chain]
+        order: list[str] = []
+        for p in files:
+            if p not in order:
+                order.append(p)
+        names = {p: PurePosixPath(p).name for p in order}
+        if len(set(names.values())) < len(order):
+            names = {p: p for p in order}
+        msgs = [(cs.caller.path, cs.callee.path, f"{cs.callee.name}()", False) for cs in chain]
+        msgs += [(cs.callee.path, cs.caller.path, f"{cs.callee.name} returns", True) for cs in reversed(chain)]
+        diagram = mermaid.sequence([(p, names[p]) for p in order], msgs)
+        parts.append(f"## Request Lifecycle\n\nThe call chain starting at `{chain[0].caller.name}`, as written in the "
+                     f"code (each arrow is a call site cited below):\n\n{mermaid.fenced(diagram)}")
+        steps = []
+        for i, cs in enumerate(chain, 1):
+            site = c.ref(cs.caller.path, cs.line)
+            dref = _sym_ref(c, cs.callee)
+            if site and dref:
+                steps.append(f"{i}. " + phr.say("flow.step", caller=cs.caller.name, callee=cs.callee.name, site=site,
+                                                def_ref=dref))
+        step_text = "## Step by Step\n\n" + "\n".join(steps)
+        blocks = []
+        for s in [chain[0].caller] + [cs.callee for cs in chain][:3]:
+            b = c.block(s.path, s.start, s.end)
+            if b:
+                blocks.append(f"### `{s.name}`\n\n{(s.doc + chr(10) + chr(10)) if s.doc else ''}{b}")
+        parts.append(step_text + ("\n\n" + "\n\n".join(blocks) if blocks else ""))
+        flow_nodes = [(p, names[p]) for p in order]
+        flow_edges = [(cs.caller.path, cs.callee.path, cs.callee.name) for cs in chain if cs.caller.path != cs.callee.path]
+        if flow_edges:
+            parts.append("## Module Data Flow\n\nThe same path as data flow between files:\n\n"
+                         + mermaid.fenced(mermaid.flowchart(flow_nodes, flow_edges, direction=phr.pick(["LR", "TD"]))))
+    else:
+        edges = _component_edges(ctx)
+        nodes = [(comp.slug, title_case(comp.name)) for comp in plan.components]
+        if edges:
+            parts.append("## Module Data Flow\n\nData flows along these import edges (from the importing component "
+                         "into the component it calls):\n\n"
+                         + mermaid.fenced(mermaid.flowchart(nodes, [(a.slug, b.slug, "calls") for a, b, _, _ in edges],
+                                                            direction=phr.pick(["LR", "TD"]))))
+    rows = []
+    for p in [p for p in spec.files if c.has(p)] + [p for p in f.centrality() if c.has(p) and p not in spec.files]:
+        for s in f.files[p].symbols:
+            if s.parent is None and _TRANSFORM.search(s.name) and (r := _sym_ref(c, s)) and len(rows) < 10:
+                rows.append(f"| `{s.name}` | {_kind(s)} | `{r}` | {s.doc or '-'} |")
+    if rows:
+        parts.append("## Data Transformation Points\n\nDefinitions whose names say they parse, load, build, "
+                     "validate or write data:\n\n| Name | Kind | Location | Description |\n"
+                     "|------|------|----------|-------------|\n" + "\n".join(rows))
+    if len(parts) < 4:  # no chain and no transformation points: show the central file's main definitions
+        for p in [p for p in f.centrality() if c.has(p)][:2]:
+            for s in f.top_symbols(p, 2):
+                sec = _symbol_section(ctx, c, s)
+                if sec:
+                    parts.append(sec.replace("### ", "## ", 1))
+    chain_pages = []
+    for cs in chain:
+        comp = plan.component_of(cs.callee.path)
+        if comp and comp.page not in chain_pages:
+            chain_pages.append(comp.page)
+    related, used = _related(ctx, page, [OVERVIEW, *chain_pages, GUIDE, HUB])
+    parts += [related, _footer(c)]
+    return PageDraft(_assemble(parts), _one_line(f"How data flows through {plan.project}: a real call chain and the "
+                                                 "data transformation points."), c.sources, used)
+
+
+def _guide(spec: PageSpec, ctx: WriteContext) -> PageDraft:
+    f, page, phr, plan = ctx.facts, spec.path, ctx.phr, ctx.plan
+    c = Citer(ctx.reads, page)
+    parts = [phr.say("guide.intro", project=plan.project)]
+    stats = f.language_stats()
+    manifests = [m for m in f.manifests() if m in ctx.reads]
+    pre = ["## Prerequisites", ""]
+    if stats:
+        pre.append(f"- A {stats[0][0]} toolchain: {stats[0][1]} of the code files are {stats[0][0]}.")
+    for m in manifests[:2]:
+        rng = _manifest_range(ctx.reads[m], m)
+        r = c.ref(m, rng[0], rng[1]) if rng else None
+        pre.append(f"- The project's manifest `{m}`" + (f" (dependencies at `{r}`)." if r else "."))
+    parts.append("\n".join(pre))
+    cmds = _install_commands(set(f.manifests()))
+    if cmds:
+        parts.append("## Installation\n\nFrom the repository root:\n\n```bash\n" + "\n".join(cmds) + "\n```")
+    scripts = []
+    for m in manifests:
+        scripts += _scripts(ctx.reads[m], m)
+    script_lines = [f"- `{name}` (`{r}`)" for name, m, ln in scripts[:8] if (r := c.ref(m, ln))]
+    if script_lines:
+        parts.append("## Project Scripts\n\nCommands the project defines for itself:\n\n" + "\n".join(script_lines))
+    first = []
+    for p in [p for p in f.entry_points() if c.has(p)][:2] + [p for p in f.centrality() if c.has(p)][:3]:
+        if any(p in x for x in first):
+            continue
+        comp = plan.component_of(p)
+        lk = _link(ctx, page, comp.page) if comp else None
+        top = f.top_symbols(p, 2)
+        r = c.ref(p, 1, f.files[p].n_lines)
+        if not r:
+            continue
+        first.append(f"{len(first) + 1}. `{r}`" + (f" - defines {_names([s.name for s in top], 2)}" if top else "")
+                     + (f"; see {lk}." if lk else "."))
+    if first:
+        parts.append("## Key Files to Read First\n\n" + "\n".join(first))
+    tests = f.test_files()
+    if tests:
+        cmd = _test_command(set(f.manifests()), tests, ctx.reads)
+        t = f"## Running Tests\n\nThe repository has {len(tests)} test file(s), for example {_names(tests, 3)}."
+        if cmd:
+            t += f"\n\n```bash\n{cmd}\n```"
+        read_tests = [p for p in tests if c.has(p)]
+        for p in read_tests[:1]:
+            top = f.top_symbols(p, 1)
+            if top and (block := c.block(p, top[0].start, top[0].end, limit=16)):
+                t += (f"\n\nA test shows how the code is meant to be used. `{top[0].name}` "
+                      f"(`{_sym_ref(c, top[0])}`):\n\n{block}")
+        parts.append(t)
+    in_components = {p for comp in plan.components for p in comp.files}
+    support = [p for p in f.important_modules() if p not in in_components and c.has(p) and p in f.files]
+    if support:
+        rows = []
+        for p in support:
+            r = c.ref(p, 1, f.files[p].n_lines)
+            top = f.top_symbols(p, 3)
+            what = f.files[p].doc or (f"defines {_names([s.name for s in top], 3)}." if top else "")
+            if r:
+                rows.append(f"- `{r}`" + (f" - {what}" if what else ""))
+        if rows:
+            parts.append("## Tests and Supporting Code\n\nFiles outside the documented components that the rest "
+                         "of the code relies on or that exercise it:\n\n" + "\n".join(rows))
+    patterns = _modification_patterns(ctx, c)
+    if patterns:
+        parts.append("## Common Modification Patterns\n\n" + "\n\n".join(patterns))
+    related, used = _related(ctx, page, [OVERVIEW, DATAFLOW, GLOSSARY, HUB])
+    if related:
+        parts.append(related.replace("## Related Pages", "## Next Steps"))
+    parts.append(_footer(c))
+    return PageDraft(_assemble(parts), _one_line(f"Getting started with {plan.project}: setup, key files and common "
+                                                 "changes."), c.sources, used)
+
+
+def _glossary(spec: PageSpec, ctx: WriteContext) -> PageDraft:
+    f, page, phr, plan = ctx.facts, spec.path, ctx.phr, ctx.plan
+    c = Citer(ctx.reads, page)
+    terms: dict[str, tuple[Sym, Component | None]] = {}
+    for comp in plan.components:
+        for p in comp.key_files:
+            if not c.has(p):
+                continue
+            for s in f.top_symbols(p, 5):
+                if s.name not in terms and not s.name.startswith("_"):
+                    terms[s.name] = (s, comp)
+    if len(terms) < 5:
+        for p in sorted(ctx.reads):
+            if p in f.files:
+                for s in f.top_symbols(p, 5):
+                    terms.setdefault(s.name, (s, plan.component_of(p)))
+    parts = [phr.say("glossary.intro", project=plan.project)]
+    by_letter: dict[str, list[str]] = {}
+    for name in sorted(terms, key=str.lower)[:60]:
+        s, comp = terms[name]
+        r = _sym_ref(c, s)
+        if not r:
+            continue
+        lk = _link(ctx, page, comp.page) if comp else None
+        what = s.doc or f"A {_kind(s)} in `{PurePosixPath(s.path).name}`."
+        by_letter.setdefault(name[0].upper(), []).append(
+            f"- **{name}** ({_kind(s)}): {what} Defined at `{r}`" + (f"; see {lk}." if lk else "."))
+    for letter in sorted(by_letter):
+        parts.append(f"## {letter}\n\n" + "\n".join(by_letter[letter]))
+    related, used = _related(ctx, page, [HUB, OVERVIEW])
+    parts += [related, _footer(c)]
+    return PageDraft(_assemble(parts), _one_line(f"Alphabetical index of {plan.project}'s key terms."), c.sources,
+                     used)
+
+
+def _topic(spec: PageSpec, ctx: WriteContext) -> PageDraft:
+    f, page, phr = ctx.facts, spec.path, ctx.phr
+    c = Citer(ctx.reads, page)
+    files = [p for p in spec.files if c.has(p)]
+    syms = [s for p in files for s in f.top_symbols(p, 3)]
+    doc = next((f.files[p].doc for p in files if p in f.files and f.files[p].doc), "")
+    title = title_case(spec.topic)
+    intro = f"This page covers {title} in {ctx.plan.project}: the code found for this topic in " \
+            f"{_names(files, 3) or 'the repository'}."
+    problem = f"**Business Problem**: {doc}" if doc else \
+        f"**Business Problem**: {title} is handled by {_names([s.name for s in syms], 3) or _names(files, 3)}."
+    users = sorted({i for p in files for i in f.imported_by.get(p, []) if i not in files})
+    impact = (f"**User Impact**: {_names(users, 3)} import this code." if users else
+              "**User Impact**: this code is reached directly rather than through other modules.")
+    parts = [intro, "## Business Context\n\n" + problem + "\n\n" + impact]
+    key = [f"- `{r}`" + (f" - {f.files[p].doc}" if p in f.files and f.files[p].doc else "")
+           for p in files if (r := c.ref(p, 1, f.files[p].n_lines if p in f.files else 1))]
+    if key:
+        parts.append("## Overview\n\n**Key Files:**\n" + "\n".join(key))
+    table = _symbols_table(c, syms[:10])
+    if table:
+        parts.append("## Key Components\n\n" + table)
+    secs = [sec for s in syms[:4] if (sec := _symbol_section(ctx, c, s))]
+    if not secs:
+        for p in files[:2]:
+            n = f.files[p].n_lines if p in f.files else len(ctx.reads[p].split("\n"))
+            b = c.block(p, 1, n)
+            if b:
+                secs.append(f"### `{PurePosixPath(p).name}`\n\n{b}")
+    if secs:
+        parts.append("## How It Works\n\n" + "\n\n".join(secs))
+    comps = [comp.page for p in files if (comp := ctx.plan.component_of(p))]
+    related, used = _related(ctx, page, [*dict.fromkeys(comps), OVERVIEW, HUB])
+    parts += [related, _footer(c)]
+    return PageDraft(_assemble(parts), _one_line(doc or f"{title} in {ctx.plan.project}."), c.sources, used)
+
+
+# -- small helpers -----------------------------------------------------------------------------------------------------
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()[:200]
+
+
+def _manifest_range(text: str, name: str) -> tuple[int, int] | None:
+    """The dependency section of a manifest (1-based inclusive), else its first lines."""
+    lines = text.split("\n")
+    start_pat = {"pyproject.toml": r"^\s*dependencies\s*=\s*\[", "package.json": r'^\s*"dependencies"\s*:',
+                 "go.mod": r"^require\s*\(", "Cargo.toml": r"^\[dependencies\]",
+                 "requirements.txt": r"\S"}.get(name)
+    if start_pat:
+        for i, line in enumerate(lines, 1):
+            if re.search(start_pat, line):
+                end = i
+                while end < len(lines) and end - i < 25:
+                    s = lines[end].strip()  # lines[end] is line end+1
+                    if not s or s.startswith("[") and name != "package.json" or s.startswith(("]", "}", ")")):
+                        if s.startswith(("]", "}", ")")):
+                            end += 1
+                        break
+                    end += 1
+                return i, max(end, i)
+    n = len(lines) - (1 if lines and lines[-1] == "" else 0)
+    return (1, min(n, 15)) if n >= 1 else None
+
+
+def _scripts(text: str, name: str) -> list[tuple[str, str, int]]:
+    """(script name, manifest, line) for package.json scripts, [project.scripts] and Makefile targets."""
+    out: list[tuple[str, str, int]] = []
+    lines = text.split("\n")
+    if name == "package.json":
+        try:
+            scripts = json.loads(text).get("scripts") or {}
+        except (ValueError, AttributeError):
+            scripts = {}
+        for key in scripts:
+            for i, line in enumerate(lines, 1):
+                if re.match(r'^\s*"' + re.escape(key) + r'"\s*:', line):
+                    out.append((f"npm run {key}", name, i))
+                    break
+    elif name == "pyproject.toml":
+        section = None
+        for i, line in enumerate(lines, 1):
+            s = line.strip()
+            if s.startswith("["):
+                section = s
+            elif section in ("[project.scripts]", "[tool.poetry.scripts]") and "=" in s:
+                out.append((s.split("=")[0].strip().strip('"'), name, i))
+    elif name == "Makefile":
+        for i, line in enumerate(lines, 1):
+            m = re.match(r"^([A-Za-z0-9][A-Za-z0-9_.-]*)\s*:(?!=)", line)
+            if m and m.group(1) != ".PHONY":
+                out.append((f"make {m.group(1)}", name, i))
+    return out
+
+
+def _install_commands(manifests: set[str]) -> list[str]:
+    cmds = []
+    if "pyproject.toml" in manifests or "setup.py" in manifests:
+        cmds.append("pip install -e .")
+    elif "requirements.txt" in manifests:
+        cmds.append("pip install -r requirements.txt")
+    if "package.json" in manifests:
+        cmds.append("npm install")
+    if "go.mod" in manifests:
+        cmds.append("go build ./...")
+    if "Cargo.toml" in manifests:
+        cmds.append("cargo build")
+    if "pom.xml" in manifests:
+        cmds.append("mvn package")
+    if "Gemfile" in manifests:
+        cmds.append("bundle install")
+    return cmds
+
+
+def _test_command(manifests: set[str], tests: list[str], reads: dict[str, str]) -> str | None:
+    if any(t.endswith(".py") for t in tests):
+        return "python -m pytest"
+    if any(t.endswith("_test.go") for t in tests):
+        return "go test ./..."
+    if "package.json" in reads:
+        try:
+            if "test" in (json.loads(reads["package.json"]).get("scripts") or {}):
+                return "npm test"
+        except (ValueError, AttributeError):
+            return None
+    if "Cargo.toml" in manifests:
+        return "cargo test"
+    return None
+
+
+def _modification_patterns(ctx: WriteContext, c: Citer) -> list[str]:
+    """Extension points visible in the code: base classes with several subclasses, then a module's public API.
+
+    Each line names only the definition its own citation covers (the verifier checks attribution per line).
+    """
+    f = ctx.facts
+    out = []
+    subclasses: dict[str, list[Sym]] = {}
+    for p in sorted(ctx.reads):
+        for s in (f.files[p].symbols if p in f.files else []):
+            if s.kind == "class":
+                for b in f.bases_of(s):
+                    subclasses.setdefault(b, []).append(s)
+    for base, subs in sorted(subclasses.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        base_sym = next((s for s in f.symbols_by_name.get(base, []) if s.kind in ("class", "interface")
+                         and c.has(s.path)), None)
+        example = next((s for s in subs if c.has(s.path)), None)
+        if not base_sym or not example:
+            continue
+        br, er = _sym_ref(c, base_sym), _sym_ref(c, example)
+        block = c.block(example.path, example.start, example.end, limit=16)
+        if br and er and block:
+            out.append(f"### Adding a subclass of {base}\n\n"
+                       f"The base type `{base}` is defined at `{br}`.\n"
+                       f"It has {len(subs)} subclass(es) in the code read for this guide, for example "
+                       f"{_names([s.name for s in subs], 3)}.\n\n"
+                       f"A new variant follows the shape of `{example.name}` (`{er}`):\n\n{block}")
+        if len(out) >= 2:
+            break
+    if len(out) < 2:
+        for comp in ctx.plan.components[:3]:
+            p = next((p for p in comp.key_files if c.has(p)), None)
+            funcs = [s for s in f.top_symbols(p, 6) if s.kind == "function"] if p else []
+            if p and len(funcs) >= 2:
+                refs = [f"- `{s.name}` (`{r}`)" + (f": {s.doc}" if s.doc else "") for s in funcs[:3]
+                        if (r := _sym_ref(c, s))]
+                lk = _link(ctx, c.page, comp.page)
+                out.append(f"### Extending the {title_case(comp.name)} component\n\nNew behaviour in `{p}` sits "
+                           f"beside its existing functions, which show the conventions to follow:\n\n"
+                           + "\n".join(refs) + (f"\n\nSee {lk}." if lk else ""))
+            if len(out) >= 2:
+                break
+    return out
+
+
+def page_language(path: str) -> str:
+    return LANGUAGE_NAME.get(fence_tag(path), "")
