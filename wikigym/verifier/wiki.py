@@ -34,6 +34,9 @@ H1_RE = re.compile(r"^# \S")
 # SemanticWiki's link regexes (verifyWikiCompleteness): [text](target) and [[Page]] / [[path|Label]].
 MD_LINK_RE = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
 WIKI_LINK_RE = re.compile(r"\[\[([^\]|]+)(?:\|[^\]]+)?\]\]")
+# JavaScript's String.prototype.trim() whitespace (differs from Python's str.strip: BOM yes, \x1c-\x1f and \x85 no).
+JS_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+                "\u2028\u2029\u202f\u205f\u3000\ufeff"
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,7 @@ class Page:
         """
         out = [(m.group(1), m.group(2)) for m in MD_LINK_RE.finditer(self.text)]
         for m in WIKI_LINK_RE.finditer(self.text):
-            target = m.group(1).strip()
+            target = m.group(1).strip(JS_WHITESPACE)
             out.append((target, target if target.endswith(".md") else f"{target}.md"))
         return out
 
