@@ -274,7 +274,7 @@ def _score_hook(wiki_dir: Path, snapshot: Any, episode: Episode) -> dict[str, An
     except ImportError:
         return None
     score = verify_wiki(wiki_dir, snapshot, episode=episode)
-    return score.to_json()
+    return score.to_dict()
 
 
 def _export_commit(snapshot: Any, commit: str, dest: Path) -> None:
