@@ -281,6 +281,25 @@ class RepoFacts:
                 rev[d].add(src)
         return {p: sorted(v) for p, v in rev.items()}
 
+    def external_imports(self, path: str) -> list[str]:
+        """Modules `path` imports from outside the repository (standard library, third-party packages)."""
+        try:
+            parsed = self.snapshot.parse(path)
+        except Exception:
+            return []
+        raw = [str(i) for i in (_attr(parsed, "imports", default=None) or [])] if parsed is not None else []
+        tops = {p.split("/")[0] for p in self.inventory} | {PurePosixPath(p).stem for p in self.inventory}
+        internal = self.imports.get(path, [])
+        out = []
+        for imp in raw:
+            first = re.split(r"[./:\\]", imp.lstrip("@"))[0] if not imp.startswith(".") else ""
+            last = re.split(r"[./:\\]", imp)[-1]
+            if not first or first in tops or any(last and last in PurePosixPath(d).parts[-1] for d in internal):
+                continue
+            if re.fullmatch(r"[A-Za-z0-9_@./-]+", imp) and imp not in out:
+                out.append(imp)
+        return out
+
     def import_line(self, src: str, dst: str) -> int | None:
         """The first line of `src` whose import statement names `dst` (by module stem or directory), or None."""
         text = self.text(src)

@@ -130,9 +130,16 @@ def find_components(facts: RepoFacts) -> list[Component]:
     important = facts.important_modules()
 
     def weight(files: list[str]) -> float:
-        lines = sum(facts.files[f].n_lines for f in files)
+        # Definitions and importers count more than raw size, so data tables (a 3,000-line dict) rank low.
+        score = 0.0
+        for f in files:
+            ff = facts.files[f]
+            defs = sum(1 for s in ff.symbols if s.kind != "other")
+            private = any(part.startswith("_") and PurePosixPath(part).stem not in _INDEX_STEMS
+                          for part in f.split("/"))
+            score += (defs * 12 + min(ff.n_lines, 600) / 2) * (0.5 if private else 1.0)
         importers = {i for f in files for i in facts.imported_by.get(f, []) if i not in files}
-        return len(importers) * 60 + lines
+        return score + len(importers) * 40
 
     chosen: list[tuple[str, list[str]]] = []
     if len(dir_units) >= 2:

@@ -207,12 +207,66 @@ def _symbol_section(ctx: WriteContext, c: Citer, s: Sym, level: str = "###") -> 
                 if (r := _sym_ref(c, m))]
         if refs:
             parts.append("Its methods:\n\n" + "\n".join(refs))
+    nested = _nested_definitions(c, s)
+    if nested:
+        parts.append(f"Inside `{s.name}`, nested helpers are defined: "
+                     + ", ".join(f"`{n}` (line {ln})" for n, ln in nested[:6]) + ".")
     calls = [cs for cs in ctx.facts.calls_from(s) if c.has(cs.callee.path)][:4]
     call_refs = [f"- `{cs.callee.name}` (`{r}`), called on line {cs.line}" for cs in calls
                  if (r := _sym_ref(c, cs.callee))]
     if call_refs:
         parts.append(f"Definitions it calls:\n\n" + "\n".join(call_refs))
     return "\n\n".join(parts)
+
+
+_NESTED = re.compile(r"^\s+(?:async\s+)?(?:def|function)\s+([A-Za-z_$][A-Za-z0-9_$]*)\s*\(")
+
+
+def _nested_definitions(c: Citer, s: Sym) -> list[tuple[str, int]]:
+    """Functions defined inside a function (Python `def`, JavaScript `function`), from the read text."""
+    if s.kind not in ("function", "method"):
+        return []
+    lines = c.lines(s.path) or []
+    out = []
+    for ln in range(s.start + 1, min(s.end, len(lines)) + 1):
+        m = _NESTED.match(lines[ln - 1])
+        if m and m.group(1) != s.name:
+            out.append((m.group(1), ln))
+    return out
+
+
+def _design_notes(ctx: WriteContext, comp: Component, files: list[str]) -> str:
+    """Facts a reader checks first: size, public surface, documentation coverage, external dependencies."""
+    f = ctx.facts
+    tops = [s for p in files for s in f.files[p].symbols if s.parent is None and s.kind != "other"]
+    if not tops:
+        return ""
+    lines = sum(f.files[p].n_lines for p in files)
+    public = [s.name for s in tops if not s.name.startswith("_")]
+    documented = sum(1 for s in tops if s.doc)
+    kinds: dict[str, int] = {}
+    for s in tops:
+        kinds[_kind(s)] = kinds.get(_kind(s), 0) + 1
+    kind_text = ", ".join(f"{n} {k}{'es' if k == 'class' and n > 1 else 's' if n > 1 else ''}"
+                          for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+    notes = [f"- **Size**: {lines} lines in the files read here, with {kind_text} at the top level."]
+    if public:
+        notes.append(f"- **Public surface**: {len(public)} of {len(tops)} top-level names are public (no leading "
+                     f"underscore), for example {_names(public, 4)}.")
+    notes.append(f"- **Documentation**: {documented} of {len(tops)} top-level definitions carry a docstring or doc "
+                 "comment" + ("; the descriptions above quote them." if documented else "."))
+    ext = []
+    for p in files:
+        for imp in f.external_imports(p):
+            if imp not in ext:
+                ext.append(imp)
+    if ext:
+        # Go/npm module paths look like repository paths to a reader (and to the verifier): write them plainly.
+        shown = [f"`{e}`" if "/" not in e else e for e in ext[:6]]
+        more = f" and {len(ext) - 6} more" if len(ext) > 6 else ""
+        notes.append(f"- **External dependencies**: it imports {', '.join(shown)}{more} from outside the "
+                     "repository.")
+    return "## Design Notes\n\n" + "\n".join(notes)
 
 
 def _symbols_table(c: Citer, syms: list[Sym]) -> str:
@@ -300,6 +354,9 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     if len(concerns) >= 2:
         problem = "**Business Problem**: the component brings together " + "; ".join(
             f"{_lower_first(d)} (`{PurePosixPath(p).name}`)" for p, d in concerns[:4]) + "."
+    elif doc and syms:
+        problem = (f"**Business Problem**: {ctx.plan.project} needs {_lower_first(doc.rstrip('.'))}; this component "
+                   f"provides it through {_names([s.name for s in syms], 3)}.")
     elif doc:
         problem = phr.say("component.problem_doc", doc=doc)
     else:
@@ -391,6 +448,15 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
             cls_part = "## Class Structure\n\n" + f"The classes defined in the key files of {comp.where}:\n\n" \
                        + mermaid.fenced(diagram)
 
+    usage_lines = []
+    for s_ in sorted(syms, key=lambda x: (-f.fan_in.get(x.name, 0), x.path, x.start))[:6]:
+        users_of = [p for p, words in sorted(f.words_by_file.items())
+                    if p not in comp.files and s_.name in words and p in f.files]
+        if users_of:
+            usage_lines.append(f"- `{s_.name}` is referenced in {_names(users_of, 3)}")
+    usage = ("## Where It Is Used\n\nOther files that mention this component's main definitions by name:\n\n"
+             + "\n".join(usage_lines)) if usage_lines else ""
+
     dep_comps = sorted({by_file[d].slug: by_file[d] for d in deps if d in by_file}.values(), key=lambda x: x.slug)
     user_comps = sorted({by_file[u].slug: by_file[u] for u in users if u in by_file}.values(), key=lambda x: x.slug)
     rel_lines = []
@@ -406,7 +472,9 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
 
     others_pages = [oc.page for oc in dep_comps + user_comps if oc.slug != comp.slug]
     related, used = _related(ctx, page, [OVERVIEW, DATAFLOW, *others_pages, GLOSSARY, HUB])
-    content = _assemble([intro, business, overview, arch, table, how, cls_part, domain, related, _footer(c)])
+    notes = _design_notes(ctx, comp, read_files)
+    content = _assemble([intro, business, overview, arch, table, how, cls_part, notes, usage, domain, related,
+                         _footer(c)])
     desc = doc or f"The {title} component ({comp.unit}): files, key definitions and relationships."
     return PageDraft(content, _one_line(desc), c.sources, used)
 

@@ -1,0 +1,7 @@
+"""The scripted teacher's parts: repository facts, page planning, page writing, Mermaid builders, seeded phrasing.
+
+`facts.RepoFacts` (symbols, imports, call sites over a RepoSnapshot) -> `planner.plan_wiki` (SemanticWiki's page tree)
+-> `writer.compose` (grounded markdown, citations checked against read tool results) with `mermaid` diagrams and
+`phrasing.Phraser` wording; `protocol` holds both tool name sets and the tool-output parsers. The policy itself is
+`wikigym.simulator.policies.scripted.ScriptedTeacher`.
+"""
