@@ -34,8 +34,11 @@ def _unquote(text: str) -> str:
     return text
 
 
-def _python(caps: Captures, src: Source) -> list[str]:
+def python_imports(caps: Captures, src: Source) -> tuple[list[str], dict[str, list[str]]]:
+    """Python specifiers plus, for `from X import a, b`, the imported names per module (`{"X": ["a", "b"]}`):
+    the resolver needs them to tell `from pkg import submodule` from `from pkg import function`."""
     out: list[str] = []
+    names_by_module: dict[str, list[str]] = {}
     for node in sorted(caps.get("i", []), key=lambda n: n.start_byte):
         if node.type == "import_statement":
             for name in node.children_by_field_name("name"):
@@ -44,16 +47,24 @@ def _python(caps: Captures, src: Source) -> list[str]:
             continue
         module = node.child_by_field_name("module_name")
         module_text = src.text(module).replace(" ", "")
+        imported = []
+        for name in node.children_by_field_name("name"):
+            target = name.child_by_field_name("name") if name.type == "aliased_import" else name
+            imported.append(src.text(target))
         if module is not None and module.type == "relative_import" and module_text.strip(".") == "":
-            names = node.children_by_field_name("name")
-            if not names:
+            if not imported:
                 out.append(module_text)  # `from . import *`
-            for name in names:
-                target = name.child_by_field_name("name") if name.type == "aliased_import" else name
-                out.append(module_text + src.text(target))
+            out.extend(module_text + name for name in imported)
         elif module_text:
             out.append(module_text)
-    return out
+            if imported:
+                names_by_module.setdefault(module_text, []).extend(n for n in imported if n not in
+                                                                   names_by_module.get(module_text, []))
+    return out, names_by_module
+
+
+def _python(caps: Captures, src: Source) -> list[str]:
+    return python_imports(caps, src)[0]
 
 
 def _javascript(caps: Captures, src: Source) -> list[str]:

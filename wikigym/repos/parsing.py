@@ -29,7 +29,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from wikigym.repos.imports import extract_imports, import_query
+from wikigym.repos.imports import extract_imports, import_query, python_imports
 from wikigym.repos.languages import SUPPORTED_LANGUAGES, language_for_path
 from wikigym.repos.symbols import Symbol, extract_symbols
 from wikigym.repos.syntax import Source, captures, existing_node_types, parser
@@ -37,7 +37,7 @@ from wikigym.repos.syntax import Source, captures, existing_node_types, parser
 __all__ = ["ParsedFile", "Symbol", "ParseCache", "parse_file", "parse_path", "default_cache_root", "default_cache"]
 
 # Bump when extraction output changes: it is part of every cache key.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 
 # Node types whose text is a name, per language (filtered to those the grammar has; see identifier_query()).
 _IDENTIFIER_TYPES: dict[str, tuple[str, ...]] = {
@@ -77,6 +77,8 @@ class ParsedFile:
         imports: imported module specifiers as written (see `imports.py`).
         identifiers: every identifier-like name in the file (code identifiers, COBOL words, data-file keys).
         has_error: the parse tree contains syntax errors (symbols may be incomplete).
+        import_names: Python only: for `from X import a, b`, `{"X": ["a", "b"]}` (lets the import graph tell
+            `from pkg import submodule` from `from pkg import function`).
     """
 
     language: str
@@ -85,6 +87,7 @@ class ParsedFile:
     imports: list[str] = field(default_factory=list)
     identifiers: frozenset[str] = frozenset()
     has_error: bool = False
+    import_names: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -100,6 +103,7 @@ class ParsedFile:
             imports=list(data["imports"]),
             identifiers=frozenset(data["identifiers"]),
             has_error=bool(data.get("has_error", False)),
+            import_names={k: list(v) for k, v in data.get("import_names", {}).items()},
         )
 
 
@@ -145,6 +149,7 @@ def _parse_uncached(text: str, language: str) -> ParsedFile:
         imports=extract_imports(caps, src, language),
         identifiers=_identifiers(caps.get("id", []), src, language),
         has_error=root.has_error,
+        import_names=python_imports(caps, src)[1] if language == "python" else {},
     )
 
 

@@ -5,8 +5,8 @@ Rules per language (a specifier that matches nothing, e.g. a third-party or stan
   with a `.js`-family extension swapped for its TypeScript twin, and as `<dir>/index.<ext>`.
 - Python: relative (`.x`, `..x.y`) from the importing package; absolute (`a.b`) against the source roots the
   importer can see: the repository root, `src/`, and each ancestor directory of the importer that is not itself a
-  package. `x/__init__.py` stands for package `x`; `from pkg import name` also tries `pkg/name.py` (recorded as
-  `.name` only for relative imports, see imports.py).
+  package. `x/__init__.py` stands for package `x`; `from pkg import a` targets `pkg/a.py` when `a` is a
+  submodule and `pkg/__init__.py` otherwise (relative `from . import a` is recorded as `.a`, see imports.py).
 - Go: the import path minus a `go.mod` module path is a package directory; every non-test `.go` file in it is a
   target.
 - Java/Kotlin: `a.b.C` -> a file ending `a/b/C.java|.kt`; `a.b.*` -> the files of that directory; otherwise the
@@ -112,6 +112,14 @@ class ImportResolver:
             return set()
         targets: set[str] = set()
         for spec in pf.imports:
+            names = pf.import_names.get(spec) if pf.language == "python" else None
+            if names:
+                # `from pkg import a, b`: a submodule `pkg.a` is the target; any other name lives in `pkg` itself.
+                submodules = [self._python_exact(path, f"{spec}.{name}") for name in names]
+                for found in submodules:
+                    targets.update(found)
+                if all(submodules):
+                    continue
             targets.update(method(path, spec))
         targets.discard(path)
         return targets
@@ -147,6 +155,16 @@ class ImportResolver:
             found = self._python_module(root, parts)
             if found:
                 return found
+        return []
+
+    def _python_exact(self, path: str, spec: str) -> list[str]:
+        """A module that exists exactly (no dropping of trailing names): `a.b` -> `a/b.py` or `a/b/__init__.py`."""
+        parts = spec.split(".")
+        for root in self._python_roots(path):
+            stem = posixpath.join(root, *parts)
+            found = self._first_existing([f"{stem}.py", posixpath.join(stem, "__init__.py")])
+            if found:
+                return [found]
         return []
 
     def _python_roots(self, path: str) -> list[str]:
