@@ -10,7 +10,13 @@ import pytest
 
 from wikigym.tools.context import NodeError
 from wikigym.tools.frontmatter import (
-    JsDate, date_utc, js_keys, matter_stringify, resolves_implicitly, safe_dump, safe_load,
+    JsDate,
+    date_utc,
+    js_keys,
+    matter_stringify,
+    resolves_implicitly,
+    safe_dump,
+    safe_load,
 )
 from wikigym.tools.node_fs import MISSING
 

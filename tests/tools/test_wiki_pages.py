@@ -113,7 +113,8 @@ def test_unicode_page_paths(root: Path) -> None:
     ts = tools(root, "direct")
     res = ts.call("write_wiki_page", full_args(pagePath="composants/ユーザー/é.md", title="Auth — «ユーザー»"))
     assert res.text == "Successfully wrote wiki page: composants/ユーザー/é.md"
-    assert (root / "wiki" / "composants" / "ユーザー" / "é.md").read_text().startswith("---\ntitle: Auth — «ユーザー»\n")
+    page = root / "wiki" / "composants" / "ユーザー" / "é.md"
+    assert page.read_text().startswith("---\ntitle: Auth — «ユーザー»\n")
 
 
 def test_absolute_page_path_is_rerooted_inside_the_wiki(root: Path) -> None:

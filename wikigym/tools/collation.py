@@ -6,8 +6,9 @@ sorts before U+FF5A). SDK-mode `list_wiki_pages` sorts with `a.localeCompare(b)`
 `API.md` < `readme.md` < `Readme.md`.
 
 How `locale_sort` gets ICU's order, best first:
-1. Printable-ASCII names (nearly all wiki paths): an exact built-in table of ICU root primary weights for U+0020..U+007E
-   (punctuation, symbols, digits, letters; case only at the tertiary level), checked against Node's Intl.Collator.
+1. Printable-ASCII names (nearly all wiki paths): an exact built-in table of ICU root primary weights for
+   U+0020..U+007E (punctuation, symbols, digits, letters; case only at the tertiary level), checked against
+   Node's Intl.Collator.
 2. Anything else: one Node.js subprocess per call sorts the whole batch with `Intl.Collator('en-US')` (what
    `localeCompare` uses in an en-US process) and returns the permutation.
 3. Without Node: PyICU's root collator if it is installed.
@@ -30,7 +31,8 @@ from typing import Callable, Sequence
 _ASCII_PRIMARY_GROUPS = [" ", "_", "-", ",", ";", ":", "!", "?", ".", "'", '"', "(", ")", "[", "]", "{", "}", "@",
                          "*", "/", "\\", "&", "#", "%", "`", "^", "+", "<", "=", ">", "|", "~", "$", "0", "1", "2",
                          "3", "4", "5", "6", "7", "8", "9", "aA", "bB", "cC", "dD", "eE", "fF", "gG", "hH", "iI", "jJ",
-                         "kK", "lL", "mM", "nN", "oO", "pP", "qQ", "rR", "sS", "tT", "uU", "vV", "wW", "xX", "yY", "zZ"]
+                         "kK", "lL", "mM", "nN", "oO", "pP", "qQ", "rR", "sS", "tT", "uU", "vV", "wW", "xX", "yY",
+                         "zZ"]
 _PRIMARY = {c: i + 1 for i, group in enumerate(_ASCII_PRIMARY_GROUPS) for c in group}
 _TERTIARY = {c: (1 if c.isupper() else 0) for c in _PRIMARY}
 

@@ -106,7 +106,7 @@ def verify_completeness(wiki_root: Path | str) -> dict[str, Any]:
 
 
 def direct_verify_wiki_completeness(ctx: ToolContext, args: dict) -> str:
-    """Direct-mode `verify_wiki_completeness {}`: counts, then `✅ ...` or one `- target (referenced from p)` per link."""
+    """Direct-mode `verify_wiki_completeness {}`: counts, then `✅ ...` or `- target (referenced from p)` lines."""
     result = verify_completeness(str(ctx.wiki_root))
     response = "# Wiki Completeness Report\n\n"
     response += f"Total pages: {result['totalPages']}\n"

@@ -715,8 +715,8 @@ def safe_dump(value: Any) -> str:
     Raises NodeError(`unacceptable kind of an object to dump [object Undefined]`) for a MISSING value, as js-yaml
     does for `undefined`.
 
-    >>> safe_dump({"title": "yes", "n": 1.0, "sources": []})
-    "title: 'yes'\\nn: 1\\nsources: []\\n"
+    >>> safe_dump({"title": "yes", "v": 1.0, "sources": []})
+    "title: 'yes'\\nv: 1\\nsources: []\\n"
     """
     d = _Dumper(value)
     d.write_node(0, value, True, True)
