@@ -58,7 +58,7 @@ def test_default_cache_dir_follows_env(isolated_cache):
 
 
 def test_clone_bare_repo_default_branch(bare_repo, tmp_path):
-    bare, first, second = bare_repo
+    bare, _, second = bare_repo
     checkout = clone_or_update(str(bare), tmp_path / "cache")
     assert (checkout / "app/main.py").read_text() == "VERSION = 2\n"
     assert (checkout / "app/extra.py").exists()

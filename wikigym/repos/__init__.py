@@ -17,13 +17,13 @@ from wikigym.repos.parsing import ParsedFile, Symbol, parse_file, parse_path
 from wikigym.repos.snapshot import RepoSnapshot, example_repo_path, open_repo
 
 __all__ = [
-    "RepoSnapshot",
-    "open_repo",
-    "example_repo_path",
-    "clone_or_update",
-    "strip_credentials",
     "ParsedFile",
+    "RepoSnapshot",
     "Symbol",
+    "clone_or_update",
+    "example_repo_path",
+    "open_repo",
     "parse_file",
     "parse_path",
+    "strip_credentials",
 ]

@@ -35,7 +35,7 @@ import git
 
 from wikigym.errors import RepoNotFound
 
-_SECRET_PARAMS = re.compile(r"(token|key|secret|password|passwd|auth|sig|signature)", re.I)
+_SECRET_PARAMS = re.compile(r"(token|key|secret|password|passwd|auth|sig|signature)", re.IGNORECASE)
 _SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:(?!//)")  # git@github.com:owner/repo.git
 _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
@@ -71,7 +71,9 @@ def _split_credentials(url: str) -> tuple[str, str | None, str | None]:
             user = None
     query = parts.query
     if query:
-        kept = [(k, v) for k, v in urllib.parse.parse_qsl(query, keep_blank_values=True) if not _SECRET_PARAMS.search(k)]
+        kept = [
+            (k, v) for k, v in urllib.parse.parse_qsl(query, keep_blank_values=True) if not _SECRET_PARAMS.search(k)
+        ]
         query = urllib.parse.urlencode(kept)
     clean = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
     if parts.scheme.lower() == "file" and not netloc:
@@ -150,8 +152,7 @@ def repo_name(url: str) -> str:
     """Short name of a repository from its URL or path: the last path component without `.git`."""
     clean = strip_credentials(url).rstrip("/")
     tail = re.split(r"[/:\\]", clean)[-1] if clean else ""
-    if tail.endswith(".git"):
-        tail = tail[:-4]
+    tail = tail.removesuffix(".git")
     return tail or "repo"
 
 

@@ -58,8 +58,9 @@ def python_imports(caps: Captures, src: Source) -> tuple[list[str], dict[str, li
         elif module_text:
             out.append(module_text)
             if imported:
-                names_by_module.setdefault(module_text, []).extend(n for n in imported if n not in
-                                                                   names_by_module.get(module_text, []))
+                names_by_module.setdefault(module_text, []).extend(
+                    n for n in imported if n not in names_by_module.get(module_text, [])
+                )
     return out, names_by_module
 
 
@@ -108,7 +109,7 @@ def _rust_use_paths(src: Source, node: Node | None, prefix: str) -> list[str]:
     """Expand a `use` argument into full paths."""
     if node is None:
         return []
-    join = (lambda tail: f"{prefix}::{tail}" if prefix else tail)  # noqa: E731
+    join = lambda tail: f"{prefix}::{tail}" if prefix else tail
     kind = node.type
     if kind == "scoped_use_list":
         path = src.text(node.child_by_field_name("path"))
@@ -216,6 +217,10 @@ _TS_QUERY = (
     "(import_statement source: (string) @s) (export_statement source: (string) @s) "
     "(import_require_clause source: (string) @s) " + _JS_CALLS
 )
+_PHP_QUERY = (
+    "(namespace_use_declaration) @u (require_expression) @r (require_once_expression) @r "
+    "(include_expression) @r (include_once_expression) @r"
+)
 _JS_QUERY = "(import_statement source: (string) @s) (export_statement source: (string) @s) " + _JS_CALLS
 
 # language -> (query patterns, extractor over their captures). The patterns are run together with the identifier
@@ -228,16 +233,15 @@ EXTRACTORS: dict[str, tuple[str, Callable[[Captures, Source], list[str]]]] = {
     "go": ("(import_spec path: (_) @p)", _go),
     "java": ("(import_declaration) @i", _java),
     "kotlin": ("(import_header) @i", _kotlin),
-    "rust": ("(use_declaration argument: (_) @u) (mod_item) @m (extern_crate_declaration name: (identifier) @c)", _rust),
+    "rust": (
+        "(use_declaration argument: (_) @u) (mod_item) @m (extern_crate_declaration name: (identifier) @c)",
+        _rust,
+    ),
     "c": ("(preproc_include path: (_) @p)", _c_family),
     "cpp": ("(preproc_include path: (_) @p)", _c_family),
     "csharp": ("(using_directive) @u", _csharp),
     "ruby": ("(call method: (identifier) @m arguments: (argument_list . (string) @s))", _ruby),
-    "php": (
-        "(namespace_use_declaration) @u (require_expression) @r (require_once_expression) @r "
-        "(include_expression) @r (include_once_expression) @r",
-        _php,
-    ),
+    "php": (_PHP_QUERY, _php),
     "cobol": ("(copy_statement book: (_) @b) (call_statement x: (string) @c)", _cobol),
 }
 

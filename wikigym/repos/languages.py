@@ -80,7 +80,9 @@ LANGUAGE_BY_EXTENSION: dict[str, str] = {
 }
 
 # C++-only constructs that make a `.h` header C++ rather than C.
-_CPP_HEADER_HINT = re.compile(r"^\s*(?:class\s+\w+[^;]*\{|namespace\s+\w*\s*\{|template\s*<|#include\s*<[a-z_]+>\s*$)", re.M)
+_CPP_HEADER_HINT = re.compile(
+    r"^\s*(?:class\s+\w+[^;]*\{|namespace\s+\w*\s*\{|template\s*<|#include\s*<[a-z_]+>\s*$)", re.MULTILINE
+)
 
 
 def language_for_path(path: str | PurePath, text: str | None = None) -> str | None:

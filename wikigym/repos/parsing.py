@@ -34,7 +34,7 @@ from wikigym.repos.languages import SUPPORTED_LANGUAGES, language_for_path
 from wikigym.repos.symbols import Symbol, extract_symbols
 from wikigym.repos.syntax import Source, captures, existing_node_types, parser
 
-__all__ = ["ParsedFile", "Symbol", "ParseCache", "parse_file", "parse_path", "default_cache_root", "default_cache"]
+__all__ = ["ParseCache", "ParsedFile", "Symbol", "default_cache", "default_cache_root", "parse_file", "parse_path"]
 
 # Bump when extraction output changes: it is part of every cache key.
 EXTRACTOR_VERSION = "2"

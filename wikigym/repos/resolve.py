@@ -43,7 +43,7 @@ def _dirname(path: str) -> str:
 def _join(base: str, rel: str) -> str | None:
     """Normalised repository-relative join; None when it leaves the repository."""
     joined = posixpath.normpath(posixpath.join(base, rel)) if base else posixpath.normpath(rel)
-    if joined == "." or joined.startswith("../") or joined == ".." or joined.startswith("/"):
+    if joined in (".", "..") or joined.startswith(("../", "/")):
         return None
     return joined
 
@@ -295,7 +295,7 @@ class ImportResolver:
 
     def _php(self, path: str, spec: str) -> list[str]:
         if spec.endswith(".php") or "/" in spec:
-            rel = spec[2:] if spec.startswith("./") else spec
+            rel = spec.removeprefix("./")
             found = self._first_existing([_join(_dirname(path), rel), _join("", rel.lstrip("/"))])
             return [found] if found else []
         namespace, _, name = spec.rpartition("\\")

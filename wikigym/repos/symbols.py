@@ -110,7 +110,9 @@ class _Walker:
                 start_line=start,
                 end_line=max(start, Source.end_line(node if outer is None else outer)),
                 parent=parent if parent is not None else scope[0],
-                signature=signature if signature is not None else self.src.signature(node, body, self._sig_start(outer)),
+                signature=signature
+                if signature is not None
+                else self.src.signature(node, body, self._sig_start(outer)),
                 docstring=doc,
             )
         )
@@ -302,8 +304,9 @@ def _go_type_spec(w: _Walker, node: Node, scope, outer) -> None:
         signature = f"type {signature}"
     if typ is not None and typ.type == "interface_type":
         signature += " interface"
-    w.add(w.src.text(node.child_by_field_name("name")), kind, node, scope, outer or declaration, typ,
-          signature=signature)
+    w.add(
+        w.src.text(node.child_by_field_name("name")), kind, node, scope, outer or declaration, typ, signature=signature
+    )
 
 
 def _go_package(w: _Walker, node: Node, scope, outer) -> None:
@@ -448,7 +451,9 @@ def _c_typedef(w: _Walker, node: Node, scope, outer) -> None:
     typ = node.child_by_field_name("type")
     kind = "type"
     if typ is not None and typ.child_by_field_name("body") is not None:
-        kind = {"struct_specifier": "struct", "union_specifier": "struct", "enum_specifier": "enum"}.get(typ.type, kind)
+        kind = {"struct_specifier": "struct", "union_specifier": "struct", "enum_specifier": "enum"}.get(
+            typ.type, kind
+        )
     w.add(name, kind, node, scope, outer, None)
 
 
@@ -584,7 +589,15 @@ def _first_line(src: Source, node: Node) -> str:
 def _rb_method(w: _Walker, node: Node, scope, outer) -> None:
     kind = "method" if scope[1] in ("class", "module") else "function"
     body = node.child_by_field_name("body")
-    w.add(w.src.text(node.child_by_field_name("name")), kind, node, scope, outer, body, signature=_first_line(w.src, node))
+    w.add(
+        w.src.text(node.child_by_field_name("name")),
+        kind,
+        node,
+        scope,
+        outer,
+        body,
+        signature=_first_line(w.src, node),
+    )
 
 
 def _rb_singleton_class(w: _Walker, node: Node, scope, outer) -> None:

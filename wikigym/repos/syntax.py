@@ -21,19 +21,19 @@ SIGNATURE_MAX = 300
 DOC_MAX = 2000
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def language(name: str) -> Language:
     """The tree-sitter `Language` for a language-pack name."""
     return get_language(name)  # type: ignore[arg-type]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def parser(name: str) -> Parser:
     """A cached parser for a language-pack name (parsers are reused: creating one costs more than a small parse)."""
     return get_parser(name)  # type: ignore[arg-type]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def query(lang: str, source: str) -> Query:
     """A compiled, cached query."""
     return Query(language(lang), source)
