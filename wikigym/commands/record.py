@@ -126,10 +126,15 @@ def register(app: typer.Typer) -> None:
         except WikigymError as e:
             typer.echo(f"error: {e}", err=True)
             raise typer.Exit(2)
-        except ValueError as e:  # pydantic validation: first message only
-            msg = str(e).splitlines()
-            detail = next((m.strip() for m in msg[1:] if m.strip() and not m.strip().startswith("For further")), "")
-            typer.echo(f"error: {detail or msg[0]}", err=True)
+        except ValueError as e:  # pydantic validation: the first problem, on one line
+            errs = e.errors() if hasattr(e, "errors") else []
+            if errs:
+                first = errs[0]
+                field = ".".join(str(x) for x in first.get("loc", ())).replace("_", "-")
+                detail = str(first.get("msg", "")).removeprefix("Value error, ")
+                typer.echo(f"error: --{field}: {detail}", err=True)
+            else:
+                typer.echo(f"error: {str(e).splitlines()[0]}", err=True)
             raise typer.Exit(2)
         progress = None if quiet or json_out else RichProgress()
         try:

@@ -162,9 +162,12 @@ class AgentLoop:
         return turn, time.perf_counter() - t0
 
     def _turn(self, index: int, messages: list[dict[str, Any]], tools: list[dict[str, Any]], system: str,
-              result: LoopResult, events: list[str], pruned: int = 0, reset_prompt: str | None = None) -> tuple[
-                  AssistantTurn, bool]:
-        """One assistant turn plus its tool calls; appends to `messages`. Returns (turn, had_tool_calls)."""
+              result: LoopResult, events: list[str], pruned: int = 0, reset_prompt: str | None = None,
+              run_tools: bool = True) -> tuple[AssistantTurn, bool]:
+        """One assistant turn plus its tool calls; appends to `messages`. Returns (turn, had_tool_calls).
+
+        With `run_tools=False` (single-turn tasks, no tools offered) calls are recorded but not run, as SemanticWiki's
+        local providers drop calls to tools they were not given."""
         t0 = time.perf_counter()
         turn, policy_s = self._act(messages, tools, system)
         content: list[dict[str, Any]] = []
@@ -172,7 +175,9 @@ class AgentLoop:
             content.append({"type": "text", "text": turn.text})
         outputs: list[ToolOutput] = []
         results: list[dict[str, Any]] = []
-        for call in turn.tool_calls:
+        if turn.tool_calls and not run_tools:
+            events.append(f"{len(turn.tool_calls)} tool calls ignored: no tools were offered")
+        for call in turn.tool_calls if run_tools else []:
             args = call.arguments if call.arguments is not None else {}
             content.append({"type": "tool_use", "id": call.id, "name": call.name, "input": args})
             t1 = time.perf_counter()
@@ -285,7 +290,7 @@ class AgentLoop:
     def _single_turn(self, task: Task, result: LoopResult) -> None:
         self._check_stop()
         messages: list[dict[str, Any]] = [{"role": "user", "content": task.prompt}]
-        turn, _ = self._turn(0, messages, [], task.system, result, [])
+        turn, _ = self._turn(0, messages, [], task.system, result, [], run_tools=False)
         text = turn.text
         if task.spec.kind == "page" and len(text) <= PAGE_MIN_CHARS and hasattr(self.policy, "spec"):
             # SemanticWiki retries a short page once at a lower temperature.
@@ -295,7 +300,7 @@ class AgentLoop:
                 self._check_stop()
                 turn, _ = self._turn(1, [{"role": "user", "content": task.prompt}], [], task.system, result,
                                      [f"page shorter than {PAGE_MIN_CHARS + 1} characters: retry at temperature "
-                                      f"{PAGE_RETRY_TEMPERATURE}"])
+                                      f"{PAGE_RETRY_TEMPERATURE}"], run_tools=False)
             finally:
                 self.policy.spec = spec
             text = turn.text
