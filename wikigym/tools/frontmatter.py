@@ -1072,6 +1072,12 @@ def safe_load(text: str) -> Any:
         # content starts with a tab keep it whenever PyYAML could read the document as it was).
         retry = _LEADING_TABS.sub(r"\1", buffer)
         recovered = False
+        lines = [(m.start(), m.group(0)) for m in re.finditer(r"(?m)^.*$", buffer)
+                 if m.group(0).strip(" \t\r") and not m.group(0).lstrip(" \t").startswith("#")]
+        if len(lines) > 1 and re.match(r" *\t", lines[0][1]):
+            # A first key after a tab sits at a column no later line can match (js-yaml counts only spaces as
+            # indentation), so js-yaml stops the document at the next line.
+            raise _yaml_error(_DOC_END_EXPECTED, buffer, lines[1][0]) from None
         if retry != buffer:
             try:
                 node = _compose(retry)
