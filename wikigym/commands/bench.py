@@ -62,7 +62,12 @@ def codewikibench(
 ) -> None:
     """CodeWikiBench: aggregate judged rubric trees (--judged) or judge a wiki live (--wiki --judge)."""
     files = list(judged or []) + list(extra or [])
-    res = run_codewikibench(files, wiki, bench_repo, data, judge, cache, out, concurrency, max_doc_chars, retries)
+    try:
+        res = run_codewikibench(files, wiki, bench_repo, data, judge, cache, out, concurrency, max_doc_chars,
+                                retries)
+    except WikigymError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2)
     if as_json:
         typer.echo(json.dumps(res.to_dict(), ensure_ascii=False))
         return

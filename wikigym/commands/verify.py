@@ -31,13 +31,18 @@ def register(app: typer.Typer) -> None:
         weights: Path = typer.Option(None, "--weights", help="Weights YAML (default: the packaged weights-v1.yaml)."),
     ) -> None:
         """Score a wiki: citations, mermaid, links, structure, stubs, coverage, hallucination (+ tool use)."""
+        from wikigym.errors import WikigymError
         from wikigym.verifier.wiki import Wiki
 
-        score = run_verify(wiki_dir, repo, trajectory, episode, weights)
-        if html:
-            from wikigym.verifier.report_html import write_report
+        try:
+            score = run_verify(wiki_dir, repo, trajectory, episode, weights)
+            if html:
+                from wikigym.verifier.report_html import write_report
 
-            write_report(html, Wiki.from_dir(wiki_dir), score, title=f"wikigym verify: {wiki_dir}")
+                write_report(html, Wiki.from_dir(wiki_dir), score, title=f"wikigym verify: {wiki_dir}")
+        except WikigymError as e:
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(2)
         if as_json:
             typer.echo(score.to_json())
             return

@@ -1,0 +1,52 @@
+"""Tests for `wikigym verify` and `wikigym bench` (wikigym/commands/verify.py, bench.py)."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from wikigym.cli import app
+from wikigym.repos import example_repo_path
+
+
+def _write(root, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+
+
+def test_help() -> None:
+    for argv in (["verify", "--help"], ["bench", "--help"], ["bench", "codewikibench", "--help"]):
+        res = CliRunner().invoke(app, argv)
+        assert res.exit_code == 0 and "Usage" in res.output
+
+
+def test_verify_json_html_and_trajectory(tmp_path, good_wiki) -> None:
+    from .test_tool_use import GOOD, _episode
+
+    _write(tmp_path / "wiki", good_wiki)
+    ep = _episode(GOOD)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "trajectories.jsonl").write_text(ep.model_dump_json() + "\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["verify", str(tmp_path / "wiki"), "--repo", str(example_repo_path()), "--json",
+                                   "--trajectory", str(tmp_path / "run"), "--episode", "e1",
+                                   "--html", str(tmp_path / "r.html")])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output.splitlines()[0])
+    assert data["reward"] == 1.0 and data["checks"]["tool_use"]["applicable"] is True
+    assert (tmp_path / "r.html").stat().st_size > 1000
+
+
+def test_verify_explain_and_bad_input(tmp_path, good_wiki) -> None:
+    files = dict(good_wiki)
+    files["glossary.md"] = files["glossary.md"].replace("`", "")
+    _write(tmp_path / "wiki", files)
+    res = CliRunner().invoke(app, ["verify", str(tmp_path / "wiki"), "--repo", str(example_repo_path()), "--explain"])
+    assert res.exit_code == 0 and res.output.startswith("reward ")
+    res = CliRunner().invoke(app, ["verify", str(tmp_path / "nope"), "--repo", str(example_repo_path())])
+    assert res.exit_code == 2 and "error: wiki directory" in res.output
+    res = CliRunner().invoke(app, ["verify", str(tmp_path / "wiki"), "--repo", str(tmp_path / "norepo")])
+    assert res.exit_code == 2 and "error: repository" in res.output
+    res = CliRunner().invoke(app, ["bench", "codewikibench"])
+    assert res.exit_code == 2 and "--judged" in res.output
