@@ -1,0 +1,97 @@
+"""Replay re-executes recorded calls identically, reports planted drift with a diff and cause, and forks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from wikigym.cli import app
+from wikigym.simulator.replay import ReplayPolicy, replay_episode
+from wikigym.trajectories.schema import PolicySpec
+from wikigym.trajectories.store import read_episodes
+
+runner = CliRunner()
+
+
+def test_replay_of_recorded_episode_is_identical(recorded_run) -> None:
+    repo, run = recorded_run
+    ep = read_episodes(run / "trajectories.jsonl")[0]
+    rep = replay_episode(ep)
+    assert rep.calls and len(rep.calls) == sum(len(s.tool_calls) for s in ep.steps)
+    assert rep.identical, rep.to_json()
+    res = runner.invoke(app, ["replay", str(run / "trajectories.jsonl"), "--episode", ep.episode_id])
+    assert res.exit_code == 0, res.output
+    assert "identical" in res.output
+
+
+def test_planted_drift_is_reported_with_diff_and_cause(recorded_run, tmp_path: Path) -> None:
+    repo, run = recorded_run
+    ep = read_episodes(run / "trajectories.jsonl")[0]
+    # A copy of the repo (same commit) with a file the episode read edited after recording.
+    drifted = tmp_path / "drifted"
+    shutil.copytree(repo, drifted)
+    read_paths = [c.arguments["path"] for s in ep.steps for c in s.tool_calls
+                  if c.name == "read_file" and c.arguments and c.arguments.get("path")]
+    target = drifted / read_paths[-1]
+    target.write_text(target.read_text() + "\n# planted drift\n")
+    rep = replay_episode(ep, repo=drifted)
+    assert not rep.identical
+    bad = [c for c in rep.drifted if c.name == "read_file" and c.arguments["path"] == read_paths[-1]]
+    assert bad, rep.to_json()
+    assert "+# planted drift" in bad[0].diff
+    assert "uncommitted changes" in bad[0].cause and read_paths[-1] in bad[0].cause
+    res = runner.invoke(app, ["replay", str(run / "trajectories.jsonl"), "--episode", ep.episode_id,
+                              "--repo", str(drifted), "--json"])
+    assert res.exit_code == 1
+    data = json.loads(res.stdout)
+    assert data[0]["identical"] is False and data[0]["drifted_calls"]
+
+
+def test_missing_episode_is_one_clear_error(recorded_run) -> None:
+    _, run = recorded_run
+    res = runner.invoke(app, ["replay", str(run / "trajectories.jsonl"), "--episode", "nope"])
+    assert res.exit_code == 2
+    assert "episode 'nope' is not in" in res.output
+
+
+def test_replay_policy_hands_over_after_prefix(recorded_run) -> None:
+    _, run = recorded_run
+    ep = read_episodes(run / "trajectories.jsonl")[0]
+
+    class Tail:
+        spec = PolicySpec(kind="tail")
+
+        def act(self, messages, tools, system):
+            from wikigym.simulator.policy import AssistantTurn
+
+            return AssistantTurn(text="tail")
+
+    pol = ReplayPolicy(ep.steps, upto=2, then=Tail())
+    first = pol.act([], [], "")
+    assert [c.name for c in first.tool_calls] == [c.name for c in ep.steps[0].tool_calls]
+    pol.act([], [], "")
+    assert pol.act([], [], "").text == "tail"
+
+
+def test_fork_records_linked_branches(recorded_run, tmp_path: Path) -> None:
+    _, run = recorded_run
+    path = tmp_path / "trajectories.jsonl"
+    shutil.copyfile(run / "trajectories.jsonl", path)
+    ep = read_episodes(path)[0]
+    res = runner.invoke(app, ["replay", str(path), "--episode", ep.episode_id, "--fork-at", "3", "--policy",
+                              "scripted", "--episodes", "2", "--seed", "7"])
+    assert res.exit_code == 0, res.output
+    eps = read_episodes(path)
+    branches = [e for e in eps if e.parent and e.parent["episode_id"] == ep.episode_id]
+    assert len(branches) == 2
+    assert {b.parent["step"] for b in branches} == {3}
+    for b in branches:
+        # The replayed prefix is the parent's first three steps, then the new policy writes a wiki.
+        assert [[c.name for c in s.tool_calls] for s in b.steps[:3]] == [[c.name for c in s.tool_calls]
+                                                                        for s in ep.steps[:3]]
+        assert len(b.steps) > 3 and b.wiki
+        assert b.score and 0.0 <= b.score["reward"] <= 1.0
+    assert "parent" in res.output and "branch" in res.output

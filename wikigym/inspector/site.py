@@ -1,0 +1,269 @@
+"""`wikigym inspect`: a static, self-contained HTML site over a run directory.
+
+The site is a folder that works from file:// with no network: `index.html` lists the episodes with their rewards;
+`episode-<id>.html` shows a timeline of steps (reasoning, calls, outputs, timing, tokens), the verifier's findings
+linked to the step that wrote the page they concern, and the final wiki rendered with its Mermaid diagrams;
+`diff-<a>--<b>.html` compares two episodes of the same repository and task page by page. Mermaid's browser build is
+copied from `node_modules` at build time (no CDN).
+
+What it deliberately does not do: run anything when opened (all content is computed here), or score episodes that
+were recorded without a score unless their repository is still on disk.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import json
+import shutil
+from collections import defaultdict
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+from wikigym.inspector.stepper import WRITE_TOOLS, step_has_problem
+from wikigym.trajectories.schema import Episode
+
+MAX_DIFF_PAIRS = 60
+CSS = """
+body{font:14px/1.5 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+header{background:#1d2330;color:#fff;padding:14px 24px}header a{color:#9cf}main{padding:14px 24px;max-width:1200px}
+table{border-collapse:collapse;background:#fff}td,th{padding:4px 10px;border:1px solid #dde;text-align:left}
+.step{background:#fff;border:1px solid #dde;margin:10px 0;padding:8px 12px}.step.problem{border-left:4px solid #b3261e}
+.meta{color:#667;font-size:12px}pre{white-space:pre-wrap;background:#f3f4f8;padding:6px;font:12px/1.4 ui-monospace,monospace}
+.call{margin:6px 0}.bad{color:#b3261e}.ok{color:#2e7d32}.finding{background:#fdecea;padding:2px 8px;margin:2px 0}
+.page{background:#fff;border:1px solid #dde;margin:12px 0;padding:4px 16px}.del{background:#fdecea}.add{background:#e6f4ea}
+nav a{margin-right:12px}
+"""
+
+
+def _md() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    default_fence = md.renderer.rules.get("fence")
+
+    def fence(renderer, tokens, idx, options, env):  # mermaid fences become <pre class="mermaid"> for the browser build
+        tok = tokens[idx]
+        if tok.info.strip().lower() == "mermaid":
+            return f'<pre class="mermaid">{html.escape(tok.content)}</pre>\n'
+        return default_fence(tokens, idx, options, env)
+
+    md.add_render_rule("fence", fence)
+    return md
+
+
+def _strip_frontmatter(text: str) -> str:
+    if text.startswith("---\n"):
+        end = text.find("\n---\n", 4)
+        if end != -1:
+            return text[end + 5:]
+    return text
+
+
+def _reward(ep: Episode) -> float | None:
+    if ep.score and isinstance(ep.score.get("reward"), (int, float)):
+        return float(ep.score["reward"])
+    return None
+
+
+def _score_missing(episodes: list[Episode]) -> None:
+    """Score episodes recorded without a score, when their repository is still on disk."""
+    try:
+        from wikigym.verifier import verify_files
+    except ImportError:
+        return
+    for ep in episodes:
+        if ep.score is None and ep.wiki and ep.repo.path and Path(ep.repo.path).is_dir():
+            try:
+                ep.score = verify_files(ep.wiki, ep.repo.path, ep).to_dict()
+            except Exception as e:  # a broken verifier must not stop the site; say so on the page
+                ep.errors.append(f"inspect: scoring failed: {type(e).__name__}: {e}")
+
+
+def _page(title: str, body: str, mermaid: bool) -> str:
+    script = ('<script src="mermaid.min.js"></script><script>mermaid.initialize({startOnLoad:true,'
+              'securityLevel:"strict"});</script>') if mermaid else ""
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{CSS}</style></head><body><header><a href='index.html'>wikigym inspect</a> · "
+            f"{html.escape(title)}</header><main>{body}</main>{script}</body></html>")
+
+
+def _writer_steps(ep: Episode) -> dict[str, int]:
+    """page -> index of the last step that wrote it successfully."""
+    out: dict[str, int] = {}
+    for step in ep.steps:
+        res = {r.tool_use_id: r for r in step.tool_results}
+        for c in step.tool_calls:
+            r = res.get(c.id)
+            if c.name in WRITE_TOOLS and c.arguments and r and r.output.startswith("Successfully wrote"):
+                out[str(c.arguments.get("pagePath", ""))] = step.index
+    return out
+
+
+def _episode_html(ep: Episode, md: MarkdownIt, siblings: list[tuple[str, str]]) -> str:
+    e = html.escape
+    r = _reward(ep)
+    parts = [f"<h1>{e(ep.episode_id)}</h1><p class='meta'>repo {e(ep.repo.name)} @ {e((ep.repo.commit or '-')[:12])}"
+             f" · task {e(ep.task.kind)} · policy {e(ep.policy.kind)} {e(ep.policy.model or '')} · mode {e(ep.mode)}"
+             f" · profile {e(ep.profile)} · stop {e(ep.stop_reason)} · {len(ep.steps)} steps · "
+             f"{ep.usage.input_tokens}→{ep.usage.output_tokens} tokens · {ep.duration_s:.2f}s"
+             f" · reward <b id='reward'>{'-' if r is None else f'{r:.4f}'}</b></p>"]
+    if ep.parent:
+        parts.append(f"<p>forked from <a href='episode-{e(ep.parent['episode_id'])}.html'>"
+                     f"{e(ep.parent['episode_id'])}</a> at step {ep.parent.get('step')}</p>")
+    if siblings:
+        parts.append("<p>compare with: " + " ".join(f"<a href='{e(href)}'>{e(other)}</a>" for other, href in siblings)
+                     + "</p>")
+    parts.append("<nav><a href='#timeline'>timeline</a><a href='#findings'>findings</a><a href='#wiki'>wiki</a></nav>")
+    for err in ep.errors:
+        parts.append(f"<p class='bad'>{e(err)}</p>")
+    writers = _writer_steps(ep)
+    # Findings, linked to the step that wrote the page they concern.
+    parts.append("<h2 id='findings'>Verifier findings</h2>")
+    if ep.score:
+        rows = []
+        for check, res in (ep.score.get("checks") or {}).items():
+            for f in (res.get("findings") or [])[:50]:
+                page = f.get("page") or ""
+                link = f"<a href='#step-{writers[page]}'>step {writers[page]}</a>" if page in writers else ""
+                rows.append(f"<tr><td>{e(check)}</td><td>{e(page)}:{e(str(f.get('line') or ''))}</td>"
+                            f"<td>{e(str(f.get('what', '')))}</td><td>{e(str(f.get('why', '')))}</td><td>{link}</td></tr>")
+            parts.append("")
+        checks = " · ".join(f"{e(k)} {float(v.get('score', 0)):.3f}" for k, v in (ep.score.get("checks") or {}).items()
+                            if isinstance(v, dict) and v.get("score") is not None)
+        parts.append(f"<p class='meta'>{checks}</p>")
+        parts.append("<table class='findings'><tr><th>check</th><th>where</th><th>what</th><th>why</th><th>written by"
+                     "</th></tr>" + "".join(rows) + "</table>" if rows else "<p class='ok'>No findings.</p>")
+    else:
+        parts.append("<p class='meta'>Not scored (recorded without the verifier and the repository is gone).</p>")
+    # Timeline.
+    parts.append("<h2 id='timeline'>Timeline</h2>")
+    for step in ep.steps:
+        cls = "step problem" if step_has_problem(step) else "step"
+        s = [f"<div class='{cls}' id='step-{step.index}'><div class='meta'>step {step.index} · {e(step.stop_reason)}"
+             f" · {step.usage.input_tokens}→{step.usage.output_tokens} tokens · {step.duration_s:.3f}s"
+             + (" · new conversation" if step.conversation_reset else "") + "</div>"]
+        if step.user_message:
+            s.append(f"<details><summary>user message</summary><pre>{e(step.user_message)}</pre></details>")
+        if step.reasoning:
+            s.append(f"<details><summary>reasoning</summary><pre>{e(step.reasoning)}</pre></details>")
+        if step.text:
+            s.append(f"<pre class='assistant'>{e(step.text)}</pre>")
+        res = {r.tool_use_id: r for r in step.tool_results}
+        for c in step.tool_calls:
+            out = res.get(c.id)
+            args = json.dumps(c.arguments, ensure_ascii=False, indent=1) if c.arguments is not None else (
+                c.raw_arguments or "")
+            bad = not c.valid or (out is not None and (out.is_error or out.output.lstrip().startswith(("Error",
+                                                                                                        "MCP error"))))
+            s.append(f"<div class='call'><b class='{'bad' if bad else 'ok'}'>{e(c.name)}</b>"
+                     f"{' (invalid call)' if not c.valid else ''}<details><summary>arguments</summary><pre>{e(args)}"
+                     f"</pre></details><details class='tool-output'{' open' if bad else ''}><summary>output"
+                     f" ({len(out.output) if out else 0} chars, {out.duration_s if out else 0:.4f}s)</summary>"
+                     f"<pre>{e(out.output) if out else '(none)'}</pre></details></div>")
+        for ev in step.events:
+            s.append(f"<div class='meta'>loop: {e(ev)}</div>")
+        s.append("</div>")
+        parts.append("".join(s))
+    # Final wiki.
+    parts.append("<h2 id='wiki'>Final wiki</h2>")
+    for rel in sorted(ep.wiki):
+        if not rel.endswith(".md"):
+            continue
+        parts.append(f"<div class='page' id='page-{e(rel)}'><h3>{e(rel)}</h3>{md.render(_strip_frontmatter(ep.wiki[rel]))}"
+                     "</div>")
+    return "".join(parts)
+
+
+def _diff_html(a: Episode, b: Episode) -> str:
+    e = html.escape
+    parts = [f"<h1>{e(a.episode_id)} vs {e(b.episode_id)}</h1><p class='meta'>rewards {_reward(a)} vs {_reward(b)} · "
+             f"steps {len(a.steps)} vs {len(b.steps)} · tool calls {sum(len(s.tool_calls) for s in a.steps)} vs "
+             f"{sum(len(s.tool_calls) for s in b.steps)}</p>"]
+    for rel in sorted(set(a.wiki) | set(b.wiki)):
+        x, y = a.wiki.get(rel), b.wiki.get(rel)
+        if x == y:
+            continue
+        rows = []
+        for line in difflib.unified_diff((x or "").splitlines(), (y or "").splitlines(), lineterm="", n=1):
+            cls = "add" if line.startswith("+") and not line.startswith("+++") else (
+                "del" if line.startswith("-") and not line.startswith("---") else "")
+            rows.append(f"<div class='{cls}'>{e(line)}</div>")
+        status = "only in " + (a.episode_id if y is None else b.episode_id) if x is None or y is None else "differs"
+        parts.append(f"<div class='page'><h3>{e(rel)} <span class='meta'>{status}</span></h3><pre>{''.join(rows)}"
+                     "</pre></div>")
+    return "".join(parts)
+
+
+def build_site(run_dirs: list[Path], out: Path) -> Path:
+    """Write the inspector site for the episodes of `run_dirs` into `out`; returns the index path."""
+    from wikigym.errors import WikigymError
+    from wikigym.trajectories.store import read_episodes
+
+    episodes: list[Episode] = []
+    for run in run_dirs:
+        path = run / "trajectories.jsonl" if run.is_dir() else run
+        if not path.is_file():
+            raise WikigymError(f"{path} does not exist; pass a RUN_DIR written by `wikigym record`")
+        episodes.extend(read_episodes(path))
+    _score_missing(episodes)
+    out.mkdir(parents=True, exist_ok=True)
+    from wikigym.verifier.mermaid import find_node_modules
+
+    nm = find_node_modules()
+    js = nm / "mermaid" / "dist" / "mermaid.min.js" if nm else None
+    has_js = bool(js and js.is_file())
+    if has_js:
+        shutil.copyfile(js, out / "mermaid.min.js")
+    md = _md()
+    groups: dict[tuple[str, str], list[Episode]] = defaultdict(list)
+    for ep in episodes:
+        groups[(ep.repo.name, ep.task.kind)].append(ep)
+    siblings: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    pairs = 0
+    for group in groups.values():
+        for a, b in combinations(group, 2):
+            if pairs >= MAX_DIFF_PAIRS:
+                break
+            pairs += 1
+            href = f"diff-{a.episode_id}--{b.episode_id}.html"
+            (out / href).write_text(_page(f"diff {a.episode_id} / {b.episode_id}", _diff_html(a, b), False),
+                                    encoding="utf-8")
+            siblings[a.episode_id].append((b.episode_id, href))
+            siblings[b.episode_id].append((a.episode_id, href))
+    rows = []
+    for ep in episodes:
+        r = _reward(ep)
+        calls = sum(len(s.tool_calls) for s in ep.steps)
+        invalid = sum(1 for s in ep.steps for c in s.tool_calls if not c.valid)
+        rows.append(f"<tr class='episode'><td><a href='episode-{html.escape(ep.episode_id)}.html'>"
+                    f"{html.escape(ep.episode_id)}</a></td><td>{html.escape(ep.repo.name)}</td>"
+                    f"<td>{html.escape(ep.task.kind)}</td><td>{html.escape(ep.policy.kind)}</td><td>{len(ep.steps)}</td>"
+                    f"<td>{calls}</td><td>{invalid}</td><td>{sum(1 for k in ep.wiki if k.endswith('.md'))}</td>"
+                    f"<td>{html.escape(ep.stop_reason)}</td><td>{'-' if r is None else f'{r:.4f}'}</td>"
+                    f"<td>{html.escape(ep.parent['episode_id']) if ep.parent else ''}</td></tr>")
+        (out / f"episode-{ep.episode_id}.html").write_text(
+            _page(ep.episode_id, _episode_html(ep, md, siblings[ep.episode_id]), has_js), encoding="utf-8")
+    mean = [r for r in (_reward(ep) for ep in episodes) if r is not None]
+    summary = (f"<p>{len(episodes)} episodes · mean reward {sum(mean) / len(mean):.4f}</p>" if mean
+               else f"<p>{len(episodes)} episodes</p>")
+    if not has_js:
+        summary += ("<p class='bad'>Diagrams are shown as source: mermaid's browser build was not found (run npm ci "
+                    "in the wikigym checkout or set WIKIGYM_NODE_MODULES).</p>")
+    index = out / "index.html"
+    index.write_text(_page("episodes", "<h1>Episodes</h1>" + summary + "<table id='episodes'><tr><th>episode</th>"
+                           "<th>repo</th><th>task</th><th>policy</th><th>steps</th><th>calls</th><th>invalid</th>"
+                           "<th>pages</th><th>stop</th><th>reward</th><th>parent</th></tr>" + "".join(rows) +
+                           "</table>", False), encoding="utf-8")
+    return index
+
+
+def serve(out: Path, port: int = 8765) -> None:  # pragma: no cover - interactive
+    """Serve the site on 127.0.0.1 until interrupted."""
+    import functools
+    import http.server
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
+        httpd.serve_forever()
