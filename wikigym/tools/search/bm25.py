@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from wikigym.tools.search.jsstr import JS_S_CLASS
@@ -44,6 +45,12 @@ def document_text(meta: dict) -> str:
                      meta.get("domainContext") or "", meta.get("filePath") or ""])
 
 
+def term_counts(meta: dict) -> tuple[dict[str, int], int]:
+    """One stored chunk's BM25 term frequencies and token count."""
+    tokens = tokenize(document_text(meta))
+    return dict(Counter(tokens)), len(tokens)
+
+
 @dataclass
 class BM25Index:
     """Document frequencies, per-document term counts and lengths, plus postings for fast scoring."""
@@ -57,26 +64,27 @@ class BM25Index:
     @classmethod
     def build(cls, docs: list[dict]) -> "BM25Index":
         """`buildBM25Index` over stored chunk metadata in document-id order."""
+        return cls.from_counts([term_counts(meta) for meta in docs])
+
+    @classmethod
+    def from_counts(cls, counts: list[tuple[dict[str, int], int]]) -> "BM25Index":
+        """The index from per-document `(term frequencies, token count)` (see `term_counts`), in id order."""
         idx = cls()
         postings: dict[str, list[tuple[int, int]]] = {}
         total = 0
-        for doc_id, meta in enumerate(docs):
-            tokens = tokenize(document_text(meta))
-            tf: dict[str, int] = {}
-            for t in tokens:
-                tf[t] = tf.get(t, 0) + 1
+        for doc_id, (tf, length) in enumerate(counts):
             for t, n in tf.items():
                 p = postings.get(t)
                 if p is None:
                     postings[t] = [(doc_id, n)]
                 else:
                     p.append((doc_id, n))
-            idx.doc_lengths.append(len(tokens))
-            total += len(tokens)
+            idx.doc_lengths.append(length)
+            total += length
         idx.postings = postings
         idx.df = {t: len(p) for t, p in postings.items()}
-        idx.doc_count = len(docs)
-        idx.avg_doc_length = total / len(docs) if docs else 0.0
+        idx.doc_count = len(counts)
+        idx.avg_doc_length = total / len(counts) if counts else 0.0
         return idx
 
     def scores(self, query_tokens: list[str]) -> dict[int, float]:

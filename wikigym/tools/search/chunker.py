@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from wikigym.tools.search import tsemu
-from wikigym.tools.search.domains import domain_categories, generate_domain_context, infer_domain_hints
+from wikigym.tools.search.domains import domain_categories, generate_domain_context, infer_domain_hints, warm_runs
 from wikigym.tools.search.jsstr import JS_S_CLASS, js_len, js_trim, js_trim_start
 
 MAX_CHUNK_SIZE = 1500  # RAGSystem passes chunkSize 1500 as the chunker's maxChunkSize
@@ -79,6 +79,7 @@ def _drop_none(d: dict) -> dict:
 def chunk_file(file_path: str, content: str) -> list[dict]:
     """`ASTChunker.chunkFile`: SemanticWiki's AST chunks (with `domainHints`) for one file's text."""
     language = chunker_language(file_path)
+    warm_runs(content.lower())
     if language in ("typescript", "javascript", "tsx", "jsx"):
         return chunk_typescript(file_path, content, language)
     if language == "python":
@@ -405,6 +406,7 @@ def _merge_pending(chunks: list[dict], file_path: str, language: str) -> dict:
 _PY_CLASS = re.compile(rf"class{S}+(\w+){DOT}*?:", _A)
 _PY_FUNC = re.compile(rf"(?:async{S}+)?def{S}+(\w+){S}*\(", _A)
 _PY_DECORATOR = re.compile(r"@(\w+)", _A)
+_PY_FIRST = frozenset("@cad")
 
 
 def chunk_python(file_path: str, content: str) -> list[dict]:
@@ -414,6 +416,8 @@ def chunk_python(file_path: str, content: str) -> list[dict]:
     decorators: list[str] = []
     for i, line in enumerate(lines):
         trimmed = js_trim_start(line)
+        if trimmed[:1] not in _PY_FIRST:
+            continue  # no pattern can match: skip the three regexes
         indent = js_len(line) - js_len(trimmed)
         m = _PY_DECORATOR.match(trimmed)
         if m:

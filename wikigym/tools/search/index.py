@@ -20,17 +20,18 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import multiprocessing as mp
 import os
 import pickle
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from wikigym.tools.search.bm25 import BM25Index, tokenize
+from wikigym.tools.search.bm25 import BM25Index, term_counts, tokenize
 from wikigym.tools.search.chunker import rag_chunk_file
 from wikigym.tools.search.inventory import discover_files, read_text
 from wikigym.tools.search.jsstr import js_len
-from wikigym.tools.search.keyword import KeywordScorer
+from wikigym.tools.search.keyword import KeywordScorer, run_counts
 
 INDEX_FORMAT_VERSION = 1
 RRF_K = 60
@@ -60,11 +61,14 @@ class SearchIndex:
 
     profile = "semanticwiki-1.2.1"
 
-    def __init__(self, docs: list[dict], files: list[str] | None = None):
+    def __init__(self, docs: list[dict], files: list[str] | None = None,
+                 prepared: list[tuple[tuple[dict[str, int], int], dict[str, int]]] | None = None):
         self.docs = [{k: d[k] for k in META_KEYS if k in d and d[k] is not None} for d in docs]
         self.files = files or []
-        self.bm25 = BM25Index.build(self.docs)
-        self.keyword = KeywordScorer([d["content"] for d in self.docs])
+        if prepared is None:
+            prepared = [_prepare_doc(d) for d in self.docs]
+        self.bm25 = BM25Index.from_counts([p[0] for p in prepared])
+        self.keyword = KeywordScorer([d["content"] for d in self.docs], [p[1] for p in prepared])
         self._is_test = [is_test_file(d["filePath"]) for d in self.docs]
         first: dict[str, int] = {}
         for i, d in enumerate(self.docs):
@@ -175,6 +179,35 @@ def _num(x: float) -> float | int:
 # ---------------------------------------------------------------------------------------------------------------
 # building
 
+def _prepare_doc(doc: dict) -> tuple[tuple[dict[str, int], int], dict[str, int]]:
+    """Everything per chunk that the index needs: BM25 term counts and keyword runs."""
+    return term_counts(doc), run_counts(doc["content"].lower())
+
+
+def _prepare_file(item: tuple[str, str]) -> list[tuple[dict, Any]]:
+    path, text = item
+    return [(c, _prepare_doc(c)) for c in rag_chunk_file(path, text)]
+
+
+_PARALLEL_MIN_CHARS = 1_000_000
+
+
+def map_files(fn: Callable[[tuple[str, str]], Any], files: list[str], texts: dict[str, str], workers: int) -> list:
+    """`[fn((path, text)) for path in files]`, on `workers` forked processes when the repo is big enough to pay."""
+    items = [(f, texts[f]) for f in files]
+    total = sum(len(t) for t in texts.values())
+    if workers <= 1 or total < _PARALLEL_MIN_CHARS or "fork" not in mp.get_all_start_methods():
+        return [fn(it) for it in items]
+    # Big files first so the two workers finish together; results are put back in file order.
+    order = sorted(range(len(items)), key=lambda i: -len(items[i][1]))
+    with mp.get_context("fork").Pool(workers) as pool:
+        out = pool.map(fn, [items[i] for i in order], chunksize=max(1, len(items) // (workers * 8)))
+    result: list = [None] * len(items)
+    for i, r in zip(order, out):
+        result[i] = r
+    return result
+
+
 def _cache_dir(ctx: Any) -> Path | None:
     value = (getattr(ctx, "extra", None) or {}).get("search_cache_dir") or os.environ.get("WIKIGYM_SEARCH_CACHE")
     return Path(value) if value else None
@@ -224,18 +257,24 @@ def build_index(ctx: Any, file_order: list[str] | None = None) -> Any:
                     return pickle.load(fh)
             except Exception:  # a stale or truncated cache file is rebuilt, never trusted
                 pass
+    workers = int(extra.get("search_workers") or min(2, os.cpu_count() or 1))
     if profile == "accurate":
         from wikigym.tools.search.accurate import AccurateIndex
 
-        index: Any = AccurateIndex.build(files, texts, embedding_model=extra.get("search_embedding_model"))
+        index: Any = AccurateIndex.build(files, texts, embedding_model=extra.get("search_embedding_model"),
+                                         workers=workers)
     else:
         chunks: list[dict] = []
-        for f in files:
-            chunks.extend(rag_chunk_file(f, texts[f]))
+        prepared: list[Any] = []
+        for file_chunks in map_files(_prepare_file, files, texts, workers):
+            for chunk, prep in file_chunks:
+                chunks.append(chunk)
+                prepared.append(prep)
         max_chunks = extra.get("max_chunks")
         if max_chunks and len(chunks) > max_chunks:
             chunks = prioritize_chunks(chunks, int(max_chunks))
-        index = SearchIndex(chunks, files)
+            prepared = None
+        index = SearchIndex(chunks, files, prepared)
     if cache is not None and key is not None:
         cache.mkdir(parents=True, exist_ok=True)
         tmp = cache / f"{key}.pkl.tmp{os.getpid()}"
