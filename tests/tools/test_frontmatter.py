@@ -186,3 +186,14 @@ def test_safe_load_types() -> None:
 def test_date_utc_rolls_over_like_javascript() -> None:
     assert JsDate(date_utc(2024, 12, 45)).iso() == "2025-02-14T00:00:00.000Z"
     assert JsDate(date_utc(99, 0, 1)).iso() == "1999-01-01T00:00:00.000Z"
+
+
+def test_tabs_before_keys_follow_js_yaml() -> None:
+    # js-yaml counts only spaces as indentation and skips a tab after them as separation
+    out = matter_stringify("---\na:\n\tb: 1\n---\nbody", {"title": "T"})
+    assert out == "---\na: null\nb: 1\ntitle: T\n---\nbody\n"
+    assert matter_stringify("---\n\ta: 1\n---\nbody", {"title": "T"}) == "---\na: 1\ntitle: T\n---\nbody\n"
+    with pytest.raises(NodeError) as e:
+        matter_stringify("---\n\tindented: tab\nflag: yes\n---\n# Body\n", {"title": "T"})
+    assert e.value.message == ("end of the stream or a document separator is expected at line 3, column 1:\n"
+                               "    flag: yes\n    ^")
