@@ -159,3 +159,43 @@ def test_sdk_mode_offers_prefixed_tools(small_repo: Path, tmp_path: Path) -> Non
     assert "mcp__semanticwiki__write_wiki_page" in policy.tools[0]
     assert "mcp__semanticwiki__verify_wiki_completeness" in policy.systems[0]
     assert policy.seen[1][2]["content"][0]["content"] == "def helper(x):\n    return x * 2\n"
+
+
+def test_verification_pass_is_a_fresh_conversation_listing_missing_pages(sandbox: Sandbox) -> None:
+    sandbox.seed_wiki({"README.md": "See [A](components/a.md)."})
+    write = call("write_wiki_page", pagePath="components/a.md", title="A", content="About A.",
+                 description="A page.", sources=["app/core.py"])
+    policy = PlaybackPolicy([turn(text="Main loop done."), turn(write), turn(text="Wrote it.")])
+    result = AgentLoop(policy, sandbox, builtin_prompts(), LoopConfig()).run(_task())
+    assert result.verification_passes == 1 and result.final_missing == []
+    fresh = policy.seen[1]
+    assert len(fresh) == 1 and "- components/a.md" in fresh[0]["content"] and "all 1 missing" in fresh[0]["content"]
+    assert result.steps[1].conversation_reset and result.steps[1].user_message == fresh[0]["content"]
+    assert not result.steps[2].conversation_reset
+    assert (sandbox.wiki_dir / "components" / "a.md").exists()
+    assert result.stop_reason == "end_turn"
+
+
+def test_at_most_five_verification_passes_within_the_turn_budget(sandbox: Sandbox) -> None:
+    sandbox.seed_wiki({"README.md": "See [A](a.md)."})
+    policy = PlaybackPolicy([turn(text="never writes")], repeat_last=True)
+    result = AgentLoop(policy, sandbox, builtin_prompts(), LoopConfig()).run(_task())
+    assert result.verification_passes == 5 and result.final_missing == ["a.md"]
+    assert sum(s.conversation_reset for s in result.steps) == 5
+    # With only 3 turns in all, the passes get min(50, 3 - used) turns: 2, then none.
+    policy = PlaybackPolicy([turn(text="never writes")], repeat_last=True)
+    result = AgentLoop(policy, sandbox, builtin_prompts(), LoopConfig(max_turns=3)).run(_task())
+    assert len(result.steps) == 3 and result.verification_passes == 5
+
+
+def test_single_turn_tasks_do_not_run_tool_calls(small_repo: Path, tmp_path: Path) -> None:
+    sandbox = Sandbox(open_repo(small_repo), tmp_path / "wiki")
+    pages = pattern_plan(small_repo)
+    from wikigym.simulator.tasks import build_index
+
+    task = build_index(builtin_prompts(), "small", pages)
+    policy = PlaybackPolicy([turn(call("write_wiki_page", pagePath="x.md", title="x", content="x"),
+                                 text="# Index\n\n- [App](./app.md)")])
+    result = AgentLoop(policy, sandbox, builtin_prompts()).run(task)
+    assert result.steps[0].tool_results == [] and "ignored" in result.steps[0].events[0]
+    assert sandbox.wiki_files() == {"index.md": "# Index\n\n- [App](./app.md)"}
