@@ -171,7 +171,7 @@ class ParseCache:
         max_entries: in-memory LRU bound.
     """
 
-    def __init__(self, disk_dir: Path | None, max_entries: int = 50_000):
+    def __init__(self, disk_dir: Path | None, max_entries: int = 20_000):
         self.disk_dir = Path(disk_dir) if disk_dir is not None else None
         self.max_entries = max_entries
         self._memory: collections.OrderedDict[str, ParsedFile] = collections.OrderedDict()

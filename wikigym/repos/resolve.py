@@ -62,8 +62,13 @@ class ImportResolver:
         self.files = set(files)
         self.parsed = parsed
         self.by_dir: dict[str, list[str]] = defaultdict(list)
+        self.by_basename: dict[str, list[str]] = defaultdict(list)  # lower-cased basename -> paths
+        self.by_stem: dict[str, list[str]] = defaultdict(list)  # upper-cased stem -> paths (COBOL)
         for path in sorted(self.files):
             self.by_dir[_dirname(path)].append(path)
+            base = posixpath.basename(path)
+            self.by_basename[base.lower()].append(path)
+            self.by_stem[posixpath.splitext(base)[0].upper()].append(path)
         self._suffix_cache: dict[str, list[str]] = {}
         self.go_modules: list[tuple[str, str]] = []  # (module path, directory)
         for path in sorted(extra_files):
@@ -89,7 +94,8 @@ class ImportResolver:
         if hit is None:
             needle = suffix.lower() if case_insensitive else suffix
             hit = []
-            for path in self.files:
+            # Only files with the same basename can end with the suffix: no scan of the whole repository.
+            for path in self.by_basename.get(posixpath.basename(suffix).lower(), ()):
                 candidate = path.lower() if case_insensitive else path
                 if candidate == needle or candidate.endswith("/" + needle):
                     hit.append(path)
@@ -207,10 +213,13 @@ class ImportResolver:
         dotted = spec[:-2] if wildcard else spec
         parts = dotted.split(".")
         if wildcard:
-            suffix = "/".join(parts)
-            dirs = [d for d in self.by_dir if d == suffix or d.endswith("/" + suffix)]
-            files = [p for d in dirs for p in self.by_dir[d] if p.endswith((".java", ".kt", ".kts"))]
-            return files or self.declared.get(dotted, [])
+            key = "dir:" + dotted
+            if key not in self._suffix_cache:
+                suffix = "/".join(parts)
+                dirs = [d for d in self.by_dir if d == suffix or d.endswith("/" + suffix)]
+                files = [p for d in dirs for p in self.by_dir[d] if p.endswith((".java", ".kt", ".kts"))]
+                self._suffix_cache[key] = files or list(self.declared.get(dotted, []))
+            return self._suffix_cache[key]
         for ext in (".java", ".kt"):
             hits = self._ending("/".join(parts) + ext)
             if hits:
@@ -310,12 +319,7 @@ class ImportResolver:
         return []
 
     def _cobol(self, path: str, spec: str) -> list[str]:
-        wanted = spec.upper()
-        out = []
-        for candidate in self.files:
-            stem, ext = posixpath.splitext(posixpath.basename(candidate))
-            if stem.upper() == wanted and ext.lower() in _COBOL_EXTS:
-                out.append(candidate)
+        out = [p for p in self.by_stem.get(spec.upper(), ()) if posixpath.splitext(p)[1].lower() in _COBOL_EXTS]
         return sorted(out)[:1]
 
 
