@@ -8,4 +8,4 @@ from inventory.models import Item, Reservation, ValidationError
 from inventory.service import InventoryService, OutOfStock
 
 __version__ = "0.3.0"
-__all__ = ["Item", "Reservation", "ValidationError", "InventoryService", "OutOfStock", "__version__"]
+__all__ = ["InventoryService", "Item", "OutOfStock", "Reservation", "ValidationError", "__version__"]

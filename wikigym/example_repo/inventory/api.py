@@ -84,10 +84,10 @@ def make_handler(api: InventoryAPI) -> type[BaseHTTPRequestHandler]:
     """Build a request handler class bound to `api` (http.server instantiates it per request)."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server naming
+        def do_GET(self) -> None:
             self._respond(*api.dispatch("GET", self.path, {}))
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
             try:
                 body = json.loads(self.rfile.read(length) or b"{}")

@@ -1,5 +1,4 @@
 import pytest
-
 from inventory.models import Item, ValidationError, validate_quantity, validate_sku
 
 

@@ -1,5 +1,4 @@
 import pytest
-
 from inventory.models import Item, ValidationError
 from inventory.service import InventoryService, OutOfStock
 from inventory.storage import InMemoryItemStore
