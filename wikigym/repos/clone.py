@@ -71,10 +71,10 @@ def _split_credentials(url: str) -> tuple[str, str | None, str | None]:
             user = None
     query = parts.query
     if query:
-        kept = [
-            (k, v) for k, v in urllib.parse.parse_qsl(query, keep_blank_values=True) if not _SECRET_PARAMS.search(k)
-        ]
-        query = urllib.parse.urlencode(kept)
+        pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+        kept = [(k, v) for k, v in pairs if not _SECRET_PARAMS.search(k)]
+        if len(kept) != len(pairs):  # rebuild only when something was dropped: other URLs stay byte for byte
+            query = urllib.parse.urlencode(kept)
     clean = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
     if parts.scheme.lower() == "file" and not netloc:
         clean = "file://" + parts.path  # urlunsplit drops the empty authority: keep file:///abs/path

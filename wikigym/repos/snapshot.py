@@ -88,11 +88,11 @@ class RepoSnapshot:
         return self._cache[key]
 
     def files(self) -> list[str]:
-        """SemanticWiki's RAG inventory (see `inventory.semanticwiki_files`), cached."""
+        """SemanticWiki's RAG inventory (see `inventory.semanticwiki_files`), cached (do not mutate the list)."""
         return self._cached("files", lambda: semanticwiki_files(self.root))
 
     def all_files(self) -> list[str]:
-        """Every file except under `.git`, sorted, cached (for existence checks)."""
+        """Every file except under `.git`, sorted, cached (for existence checks; do not mutate the list)."""
         return self._cached("all_files", lambda: _all_files(self.root))
 
     def _abs(self, rel: str) -> Path:
