@@ -9,8 +9,17 @@ from pathlib import Path
 import pytest
 
 from wikigym.tools.context import NodeError
-from wikigym.tools.node_fs import (MISSING, extname, js_number_to_string, js_string, js_to_number, js_truthy,
-                                   readdir, realpath, received_text)
+from wikigym.tools.node_fs import (
+    MISSING,
+    extname,
+    js_number_to_string,
+    js_string,
+    js_to_number,
+    js_truthy,
+    readdir,
+    realpath,
+    received_text,
+)
 
 
 @pytest.mark.parametrize("x, s", [(42, "42"), (1e21, "1e+21"), (1e-7, "1e-7"), (1e16, "10000000000000000"),

@@ -176,7 +176,7 @@ _FUNCTION_KINDS = frozenset({"function", "method", "macro", "paragraph"})
 _CLASS_KINDS = frozenset({"class", "interface", "struct", "enum", "trait", "impl", "object", "type", "module",
                           "namespace", "program", "section"})
 _JS_EXPORT_VAR = js_regex(r"^export\s+(?:declare\s+)?(?:const|let|var)\s+(\w+)")
-_PY_ALL = re.compile(r"^__all__\s*(?::[^=]*)?=\s*[\[(]([^\])]*)", re.M)
+_PY_ALL = re.compile(r"^__all__\s*(?::[^=]*)?=\s*[\[(]([^\])]*)", re.MULTILINE)
 
 
 def _params(signature: str | None) -> str:

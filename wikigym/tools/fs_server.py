@@ -26,9 +26,10 @@ import secrets
 import stat as _stat
 import time
 import unicodedata
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cmp_to_key
-from typing import Any, Callable
+from typing import Any
 
 from wikigym.tools import node_fs
 from wikigym.tools.context import NodeError, ToolContext, ToolResult
@@ -382,7 +383,7 @@ def apply_file_edits(path: str, edits: list[dict], dry_run: bool) -> str:
         old_lines = old.split("\n")
         content_lines = modified.split("\n")
         found = False
-        for i in range(0, len(content_lines) - len(old_lines) + 1):
+        for i in range(len(content_lines) - len(old_lines) + 1):
             window = content_lines[i:i + len(old_lines)]
             if all(o.strip(_JS_WS) == c.strip(_JS_WS) for o, c in zip(old_lines, window)):
                 indent = _leading_ws(content_lines[i])

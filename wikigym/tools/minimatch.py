@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable, Union
 
 from wikigym.tools.node_fs import utf16_len
 
@@ -334,11 +334,11 @@ def _parse_glob(glob: str, has_magic: bool, no_empty: bool) -> tuple[str, str, b
 
 
 class _AST:
-    def __init__(self, typ: str | None, parent: "_AST | None", dot: bool = False):
+    def __init__(self, typ: str | None, parent: _AST | None, dot: bool = False):
         self.type = typ
         self.has_magic: bool | None = True if typ else None
         self.uflag = False
-        self.parts: list[Union[str, _AST]] = []
+        self.parts: list[str | _AST] = []
         self.parent = parent
         self.root: _AST = parent.root if parent else self
         self.dot = dot if self.root is self else self.root.dot
@@ -349,7 +349,7 @@ class _AST:
             self.negs.append(self)
         self.parent_index = len(parent.parts) if parent else 0
 
-    def push(self, *parts: Union[str, "_AST"]) -> None:
+    def push(self, *parts: str | _AST) -> None:
         for p in parts:
             if p == "":
                 continue
@@ -384,10 +384,10 @@ class _AST:
             return self.parent.is_end()
         return self.parent_index == len(self.parent.parts) - 1
 
-    def copy_in(self, part: Union[str, "_AST"]) -> None:
+    def copy_in(self, part: str | _AST) -> None:
         self.push(part if isinstance(part, str) else part.clone(self))
 
-    def clone(self, parent: "_AST") -> "_AST":
+    def clone(self, parent: _AST) -> _AST:
         c = _AST(self.type, parent)
         for p in self.parts:
             c.copy_in(p)
@@ -414,7 +414,7 @@ class _AST:
                 pp = p.parent
 
     @staticmethod
-    def parse(s: str, ast: "_AST", pos: int, ext_depth: int) -> int:
+    def parse(s: str, ast: _AST, pos: int, ext_depth: int) -> int:
         max_depth = 2
         escaping = in_brace = brace_neg = False
         brace_start = -1
@@ -583,21 +583,21 @@ class _AST:
 # --------------------------------------------------------------------------------------------------------------
 # Segment patterns and matching.
 
-Part = Union[str, object, Callable[[str], bool]]
+Part = str | object | Callable[[str], bool]
 
 
 def _compile(src: str, uflag: bool) -> Callable[[str], bool]:
     """`new RegExp('^' + src + '$')`: unwrapped, so a stray `|` splits the anchors exactly as in JavaScript."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if uflag:
-            try:
-                import regex as _regex
+        if uflag:  # POSIX classes became \p{..} properties, which only the `regex` module knows
+            import regex as _regex
 
+            try:
                 rx = _regex.compile(f"^{src}\\Z", _regex.V0)
-                return lambda f: rx.search(f) is not None
-            except Exception:  # no `regex` module or an unsupported construct: the class matches nothing
+            except _regex.error:
                 return lambda f: False
+            return lambda f: rx.search(f) is not None
         try:
             rx2 = re.compile(f"^{src}\\Z")
         except re.error:

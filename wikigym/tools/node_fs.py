@@ -83,7 +83,7 @@ def node_error(err: OSError, syscall: str, path: str | None = None, dest: str | 
 # Values: JavaScript's String(), typeof, truthiness and ERR_INVALID_ARG_TYPE's "Received ..." text.
 
 
-def js_number_to_string(x: float | int) -> str:
+def js_number_to_string(x: float) -> str:
     """ECMAScript Number::toString(10): shortest round-trip digits, exponent form outside [1e-7, 1e21)."""
     if isinstance(x, bool):
         return "true" if x else "false"

@@ -16,7 +16,7 @@ class _Component:
     count: int
     added: bool = False
     removed: bool = False
-    previous: "_Component | None" = None
+    previous: _Component | None = None
     value: str = ""
 
 
