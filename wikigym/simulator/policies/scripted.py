@@ -289,11 +289,14 @@ class ScriptedTeacher:
         reads = [f for f in want if f not in self.reads and f not in self.failed_reads and CITABLE_PATH.match(f)]
         calls += [self._read(f) for f in self.phr.shuffled(reads)] if self.phr.chance(0.3) else \
             [self._read(f) for f in reads]
-        for f in spec.analyze:
-            # analyze_code_structure only understands TS/JS (direct) or TS/JS/Python (SDK): skip other languages.
+        targets = list(spec.analyze) or [f for f in spec.files if f in self.facts.files][:1]
+        for f in targets:
+            # analyze_code_structure only understands TS/JS (direct) or TS/JS/Python (SDK); other languages get
+            # zero counts, so they are analysed only when nothing has been analysed yet.
             langs = (".ts", ".tsx", ".js", ".jsx") + ((".py",) if self.mode == "sdk" else ())
-            if f.endswith(langs) and f not in self.analyzed and f not in self.failed_reads:
+            if (f.endswith(langs) or not self.analyzed) and f not in self.analyzed and f not in self.failed_reads:
                 calls.append(self._analyze(f))
+                self.analyzed.add(f)
         return calls
 
     def _write(self, spec: PageSpec, linkable: set[str]) -> _Call:
@@ -383,14 +386,12 @@ class ScriptedTeacher:
         """Research and write `missing` pages, then verify (the shared fix-up path)."""
         phr = self.phr
         specs = [self._spec_for(p) for p in missing]
-        topic_specs = [s for s in specs if s.kind == "topic"]
         first: list[_Call] = []
         if missing:
-            for s in topic_specs:  # a page outside the plan: find its code by searching for its topic first
-                q = s.topic.replace("-", " ")
-                if q not in self.searched:
+            for s in specs:  # search each page's topic first (a page outside the plan finds its files this way)
+                q = s.topic.replace("-", " ") if s.kind == "topic" else (s.queries[0] if s.queries else s.title)
+                if q not in self.searched and q not in [c.key for c in first]:
                     first.append(self._search(q))
-                    s.queries = [q]
             if first:
                 results = yield _Turn(phr.say("turn.research", page=", ".join(missing)), first,
                                       "Search for each missing page's topic to find the files to read.")

@@ -108,9 +108,14 @@ def normalise_kind(kind: str, parent: str | None) -> str:
     return "other"
 
 
+_FENCE_BY_NAME = {"go.mod": "go", "go.sum": "text", "makefile": "makefile", "dockerfile": "dockerfile",
+                  "gemfile": "ruby", "rakefile": "ruby", "cmakelists.txt": "cmake"}
+
+
 def fence_tag(path: str) -> str:
-    suffix = PurePosixPath(path).suffix.lower()
-    return FENCE_LANGUAGE.get(suffix, "")
+    """The fenced-block language of a file; `text` when nothing better is known (a fence always carries a tag)."""
+    p = PurePosixPath(path)
+    return _FENCE_BY_NAME.get(p.name.lower()) or FENCE_LANGUAGE.get(p.suffix.lower(), "text")
 
 
 def is_test_path(path: str) -> bool:
