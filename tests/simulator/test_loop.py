@@ -13,7 +13,7 @@ from wikigym.simulator.policy import AssistantTurn
 from wikigym.simulator.prompts import builtin_prompts
 from wikigym.simulator.sandbox import Sandbox, SandboxConfig
 from wikigym.simulator.tasks import build_generate, build_page, pattern_plan
-from wikigym.trajectories.schema import ToolCall, Usage
+from wikigym.trajectories.schema import ToolCall
 
 NO_VERIFY = LoopConfig(verify=False)
 

@@ -6,9 +6,20 @@ from pathlib import Path
 
 from tests.simulator.conftest import git
 from wikigym.simulator.prompts import builtin_prompts
-from wikigym.simulator.tasks import (affected_pages, build_continue, build_index, build_page, build_plan,
-                                     build_update, changed_files, make_partial_wiki, pattern_plan, project_files,
-                                     update_base_candidates, update_context)
+from wikigym.simulator.tasks import (
+    affected_pages,
+    build_continue,
+    build_index,
+    build_page,
+    build_plan,
+    build_update,
+    changed_files,
+    make_partial_wiki,
+    pattern_plan,
+    project_files,
+    update_base_candidates,
+    update_context,
+)
 
 WIKI = {
     "README.md": "See [core](components/core.md) and [util](components/util.md).",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from wikigym.errors import TrajectoryCorrupt
-from wikigym.trajectories.schema import SCHEMA_VERSION, Episode, RepoRef, TaskSpec, PolicySpec
+from wikigym.trajectories.schema import SCHEMA_VERSION, Episode, PolicySpec, RepoRef, TaskSpec
 from wikigym.trajectories.store import TrajectoryRepairWarning, TrajectoryWriter, read_episodes
 
 
@@ -82,9 +82,8 @@ def test_corrupt_middle_line_is_an_error(tmp_path: Path) -> None:
 
 def test_second_writer_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
-    with TrajectoryWriter(path):
-        with pytest.raises(TrajectoryCorrupt, match="another wikigym process"):
-            TrajectoryWriter(path)
+    with TrajectoryWriter(path), pytest.raises(TrajectoryCorrupt, match="another wikigym process"):
+        TrajectoryWriter(path)
 
 
 def test_secrets_never_reach_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -43,7 +43,7 @@ class RichProgress:
         self.progress.start()
         self.task = self.progress.add_task("record", total=total, completed=already_done, stats=self._stats())
 
-    def step(self, step) -> None:  # noqa: ANN001 - wikigym.trajectories.schema.Step
+    def step(self, step) -> None:
         with self._lock:
             self.tool_calls += len(step.tool_calls)
             u = step.usage
@@ -51,7 +51,7 @@ class RichProgress:
             self.cost += u.cost_usd
             self.progress.update(self.task, stats=self._stats())
 
-    def episode_done(self, episode) -> None:  # noqa: ANN001 - wikigym.trajectories.schema.Episode
+    def episode_done(self, episode) -> None:
         self.progress.update(self.task, advance=1, stats=self._stats())
 
     def close(self) -> None:

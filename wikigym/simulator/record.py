@@ -51,9 +51,22 @@ from wikigym.simulator.policies import API_KINDS, POLICY_KINDS, make_policy
 from wikigym.simulator.policies.common import CostMeter, RequestLimiter
 from wikigym.simulator.prompts import PromptSet, load_prompts
 from wikigym.simulator.sandbox import Sandbox, SandboxConfig
-from wikigym.simulator.tasks import (DEFAULT_SAMPLING, TASK_KINDS, Task, build_continue, build_generate, build_index,
-                                     build_page, build_plan, build_update, make_partial_wiki, missing_pages_of,
-                                     pattern_plan, update_base_candidates, update_context)
+from wikigym.simulator.tasks import (
+    DEFAULT_SAMPLING,
+    TASK_KINDS,
+    Task,
+    build_continue,
+    build_generate,
+    build_index,
+    build_page,
+    build_plan,
+    build_update,
+    make_partial_wiki,
+    missing_pages_of,
+    pattern_plan,
+    update_base_candidates,
+    update_context,
+)
 from wikigym.tools.context import DEFAULT_PROFILE
 from wikigym.trajectories.schema import Episode, PolicySpec, RepoRef, Step
 from wikigym.trajectories.secrets import redact, redact_obj, register_secret

@@ -56,11 +56,7 @@ UPDATE_EXTS = (".ts", ".tsx", ".js", ".jsx", ".py", ".go", ".rs", ".java", ".kt"
 PLAN_SKIP_DIRS = {"node_modules", ".git", "dist", "build", ".next", "coverage", "__pycache__", "venv", ".venv",
                   "vendor", ".cache", ".turbo"}
 PLAN_EXTS = set(
-    ".ts .tsx .js .jsx .mjs .cjs .vue .svelte .c .h .cpp .hpp .cc .cxx .rs .go .java .kt .kts .scala .groovy .gradle "
-    ".py .rb .php .pl .pm .lua .r .R .cs .fs .vb .cbl .cob .cpy .jcl .prc .bms .asm .s .pli .pl1 .rpg .rpgle .clp "
-    ".clle .dspf .pf .hs .lhs .ml .mli .erl .ex .exs .elm .clj .cljs .sh .bash .zsh .ps1 .psm1 .bat .cmd .json .yaml "
-    ".yml .toml .xml .ini .conf .cfg .sql .ddl .dml .plsql .pgsql .md .mdx .rst .txt .css .scss .less .sass .swift .m "
-    ".mm .dart .proto .graphql .gql .tf .hcl".split())
+    [".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".vue", ".svelte", ".c", ".h", ".cpp", ".hpp", ".cc", ".cxx", ".rs", ".go", ".java", ".kt", ".kts", ".scala", ".groovy", ".gradle", ".py", ".rb", ".php", ".pl", ".pm", ".lua", ".r", ".R", ".cs", ".fs", ".vb", ".cbl", ".cob", ".cpy", ".jcl", ".prc", ".bms", ".asm", ".s", ".pli", ".pl1", ".rpg", ".rpgle", ".clp", ".clle", ".dspf", ".pf", ".hs", ".lhs", ".ml", ".mli", ".erl", ".ex", ".exs", ".elm", ".clj", ".cljs", ".sh", ".bash", ".zsh", ".ps1", ".psm1", ".bat", ".cmd", ".json", ".yaml", ".yml", ".toml", ".xml", ".ini", ".conf", ".cfg", ".sql", ".ddl", ".dml", ".plsql", ".pgsql", ".md", ".mdx", ".rst", ".txt", ".css", ".scss", ".less", ".sass", ".swift", ".m", ".mm", ".dart", ".proto", ".graphql", ".gql", ".tf", ".hcl"])
 DOC_EXTS = {".md", ".txt", ".rst", ".adoc"}
 
 

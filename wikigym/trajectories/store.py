@@ -147,7 +147,7 @@ class TrajectoryWriter:
         if not self._fh.closed:
             self._fh.close()
 
-    def __enter__(self) -> "TrajectoryWriter":
+    def __enter__(self) -> TrajectoryWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -8,17 +8,17 @@ import pytest
 
 pytest.importorskip("anthropic")
 
-from tests.simulator.conftest import PlaybackPolicy  # noqa: E402,F401 - fixtures
-from tests.simulator.policies.servers import ScriptedServer, anthropic_error, anthropic_message  # noqa: E402
-from wikigym.errors import ConfigError  # noqa: E402
-from wikigym.repos import example_repo_path, open_repo  # noqa: E402
-from wikigym.simulator.loop import AgentLoop, LoopConfig  # noqa: E402
-from wikigym.simulator.policies import make_policy  # noqa: E402
-from wikigym.simulator.policies.common import CostMeter, RetryPolicy  # noqa: E402
-from wikigym.simulator.prompts import builtin_prompts  # noqa: E402
-from wikigym.simulator.sandbox import Sandbox  # noqa: E402
-from wikigym.simulator.tasks import build_generate  # noqa: E402
-from wikigym.trajectories.schema import PolicySpec  # noqa: E402
+from tests.simulator.conftest import PlaybackPolicy  # noqa: F401 - fixtures
+from tests.simulator.policies.servers import ScriptedServer, anthropic_error, anthropic_message
+from wikigym.errors import ConfigError
+from wikigym.repos import example_repo_path, open_repo
+from wikigym.simulator.loop import AgentLoop, LoopConfig
+from wikigym.simulator.policies import make_policy
+from wikigym.simulator.policies.common import CostMeter, RetryPolicy
+from wikigym.simulator.prompts import builtin_prompts
+from wikigym.simulator.sandbox import Sandbox
+from wikigym.simulator.tasks import build_generate
+from wikigym.trajectories.schema import PolicySpec
 
 FAST = RetryPolicy(max_retries=3, base_delay=0.01, max_delay=0.05)
 SPEC = PolicySpec(kind="anthropic", model="claude-sonnet-4-20250514", temperature=0.7, max_tokens=8192)

@@ -9,17 +9,17 @@ import pytest
 
 pytest.importorskip("openai")
 
-from tests.simulator.policies.servers import ScriptedServer, chat_completion  # noqa: E402
-from wikigym.errors import ConfigError  # noqa: E402
-from wikigym.repos import example_repo_path, open_repo  # noqa: E402
-from wikigym.simulator.loop import AgentLoop, LoopConfig  # noqa: E402
-from wikigym.simulator.policies import make_policy  # noqa: E402
-from wikigym.simulator.policies.common import RetryPolicy  # noqa: E402
-from wikigym.simulator.policies.openai_compat import parse_openai_choice, to_openai_messages  # noqa: E402
-from wikigym.simulator.prompts import builtin_prompts  # noqa: E402
-from wikigym.simulator.sandbox import Sandbox  # noqa: E402
-from wikigym.simulator.tasks import build_generate  # noqa: E402
-from wikigym.trajectories.schema import PolicySpec  # noqa: E402
+from tests.simulator.policies.servers import ScriptedServer, chat_completion
+from wikigym.errors import ConfigError
+from wikigym.repos import example_repo_path, open_repo
+from wikigym.simulator.loop import AgentLoop, LoopConfig
+from wikigym.simulator.policies import make_policy
+from wikigym.simulator.policies.common import RetryPolicy
+from wikigym.simulator.policies.openai_compat import parse_openai_choice, to_openai_messages
+from wikigym.simulator.prompts import builtin_prompts
+from wikigym.simulator.sandbox import Sandbox
+from wikigym.simulator.tasks import build_generate
+from wikigym.trajectories.schema import PolicySpec
 
 FAST = RetryPolicy(max_retries=3, base_delay=0.01, max_delay=0.05)
 SPEC = PolicySpec(kind="openai", model="student", temperature=0.7, max_tokens=512, seed=3)

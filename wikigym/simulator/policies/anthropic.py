@@ -22,8 +22,16 @@ import os
 from typing import Any
 
 from wikigym.errors import ConfigError, WikigymError
-from wikigym.simulator.policies.common import (CostMeter, RequestLimiter, RetryPolicy, RETRYABLE_STATUS, cost_usd,
-                                               price_for, retry_after_seconds, retry_call)
+from wikigym.simulator.policies.common import (
+    RETRYABLE_STATUS,
+    CostMeter,
+    RequestLimiter,
+    RetryPolicy,
+    cost_usd,
+    price_for,
+    retry_after_seconds,
+    retry_call,
+)
 from wikigym.simulator.policy import AssistantTurn
 from wikigym.trajectories.schema import PolicySpec, ToolCall, Usage
 from wikigym.trajectories.secrets import register_secret

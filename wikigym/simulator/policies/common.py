@@ -80,7 +80,7 @@ class RequestLimiter:
         self.limit = limit
         self._sem = threading.BoundedSemaphore(limit)
 
-    def __enter__(self) -> "RequestLimiter":
+    def __enter__(self) -> RequestLimiter:
         self._sem.acquire()
         return self
 
