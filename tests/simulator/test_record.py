@@ -189,3 +189,19 @@ def test_bad_flags_are_one_line(tmp_path: Path) -> None:
 def test_help() -> None:
     res = runner.invoke(app, ["record", "--help"])
     assert res.exit_code == 0 and "--teacher" in res.output
+
+
+def test_sdk_mode_with_prompts_from_a_checkout(tmp_path: Path) -> None:
+    from tests.simulator.test_prompts import _fake_checkout
+
+    checkout = _fake_checkout(tmp_path / "semanticwiki")
+    out = tmp_path / "sdk"
+    summary = record(RecordConfig(repos=[str(example_repo_path())], out=str(out), mode="sdk",
+                                  prompts_from=str(checkout), score=False))
+    assert summary.recorded == 1
+    (ep,) = read_episodes(out / "trajectories.jsonl")
+    assert ep.mode == "sdk" and ep.prompt_source == str(checkout)
+    assert ep.system_prompt == "\nSYS `code`\n"
+    assert ep.task.prompt == "GENERATE ./example_repo ./wiki "
+    assert all(t["name"].startswith("mcp__") for t in ep.tools)
+    assert ep.prompt_sha256 != builtin_prompts().sha256
