@@ -127,3 +127,12 @@ def test_token_never_reaches_errors_or_logs(tmp_path, caplog):
     assert error.__cause__ is None and error.__suppress_context__
     for path in (tmp_path / "cache").rglob("*"):
         assert SECRET not in path.name
+
+
+def test_broken_cache_entry_is_recloned(bare_repo, tmp_path):
+    bare, _, second = bare_repo
+    cache = tmp_path / "cache"
+    checkout = clone_or_update(str(bare), cache)
+    (checkout / ".git/HEAD").write_text("garbage\n")
+    assert clone_or_update(str(bare), cache) == checkout
+    assert git(checkout, "rev-parse", "HEAD") == second

@@ -210,8 +210,8 @@ def clone_or_update(url: str, cache_dir: Path | None = None, commit: str | None 
     clean_url = safe_url
     env = _git_env(url)
     try:
-        if (dest / ".git").exists():
-            repo = git.Repo(dest)
+        repo = _open_cached(dest)
+        if repo is not None:
             with repo.git.custom_environment(**env):
                 _update(repo, clean_url, commit)
         else:
@@ -227,6 +227,19 @@ def clone_or_update(url: str, cache_dir: Path | None = None, commit: str | None 
             "(for a private repository put a token in the URL: https://<token>@host/owner/repo)"
         ) from None
     return dest
+
+
+def _open_cached(dest: Path) -> git.Repo | None:
+    """The cached clone, or None when there is none; a broken one (interrupted by hand, disk trouble) is removed."""
+    if not dest.exists():
+        return None
+    try:
+        repo = git.Repo(dest)
+        repo.git.rev_parse("--verify", "--quiet", "HEAD")
+        return repo
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.GitCommandError, ValueError):
+        shutil.rmtree(dest, ignore_errors=True)
+        return None
 
 
 def _fresh_clone(clean_url: str, dest: Path, env: dict[str, str]) -> git.Repo:
