@@ -140,14 +140,16 @@ def register(app: typer.Typer) -> None:
         try:
             summary = record(cfg, progress=progress, api_key=api_key)
         except WikigymError as e:
-            typer.echo(f"error: {e}", err=True)
+            from wikigym.trajectories.secrets import redact
+
+            typer.echo(f"error: {redact(str(e))}", err=True)
             raise typer.Exit(2)
         except KeyboardInterrupt:
             typer.echo(f"interrupted: finished episodes are in {out / 'trajectories.jsonl'}; run the same command to "
                        f"resume", err=True)
             raise typer.Exit(130)
         for w in summary.warnings:
-            typer.echo(f"warning: {w}", err=True)
+            typer.echo(f"warning: {w}", err=True)  # already redacted: they name files, never values
         if json_out:
             typer.echo(json.dumps(summary.to_json(), indent=2))
             return

@@ -451,7 +451,7 @@ def run_episode(cfg: RecordConfig, job: EpisodeJob, shared: RunShared | None = N
         tb = traceback.format_exception_only(type(e), e)[-1].strip()
         steps, stop_reason, usage = [], "error", None
         errors.append(f"episode failed: {tb}")
-        log.error("episode %s failed: %s", job.episode_id, tb)
+        log.error("episode %s failed: %s", job.episode_id, redact(tb))
     final_spec = getattr(policy, "spec", spec) or spec
     episode = Episode(
         wikigym_version=__version__, episode_id=job.episode_id,
