@@ -179,6 +179,12 @@ def _num(x: float) -> float | int:
 # ---------------------------------------------------------------------------------------------------------------
 # building
 
+def _default_workers() -> int:
+    """Two worker processes at most (the target machine has two cores), fewer when fewer CPUs are usable."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(2, usable))
+
+
 def _prepare_doc(doc: dict) -> tuple[tuple[dict[str, int], int], dict[str, int]]:
     """Everything per chunk that the index needs: BM25 term counts and keyword runs."""
     return term_counts(doc), run_counts(doc["content"].lower())
@@ -257,7 +263,7 @@ def build_index(ctx: Any, file_order: list[str] | None = None) -> Any:
                     return pickle.load(fh)
             except Exception:  # a stale or truncated cache file is rebuilt, never trusted
                 pass
-    workers = int(extra.get("search_workers") or min(2, os.cpu_count() or 1))
+    workers = int(extra.get("search_workers") or _default_workers())
     if profile == "accurate":
         from wikigym.tools.search.accurate import AccurateIndex
 
