@@ -145,6 +145,9 @@ def clean_doc(text: str | None) -> str:
             continue
         lines.append(line)
     para = " ".join(lines)
+    para = re.sub(r":[a-z]+:`~?!?([^`]+)`", r"\1", para)  # reST roles: :class:`Option` -> Option
+    para = re.sub(r"``([^`]+)``", r"\1", para).replace("\\s", "s")
+    para = re.sub(r"\{@link\s+([^}]+)\}", r"\1", para)  # JSDoc {@link X}
     m = re.match(r"(.+?[.!?])(\s|$)", para)
     sentence = (m.group(1) if m else para).strip()
     sentence = sentence.replace("`", "'").replace("|", "/").replace("[", "(").replace("]", ")")
@@ -197,6 +200,7 @@ class RepoFacts:
         self.snapshot = snapshot
         self.name: str = str(_attr(snapshot, "name", default="") or PurePosixPath(str(snapshot.root)).name)
         self._text: dict[str, str | None] = {}
+        self._calls: dict[tuple[str, int, str], list[CallSite]] = {}
 
     # -- files ------------------------------------------------------------------------------------------------
     @cached_property
@@ -397,6 +401,13 @@ class RepoFacts:
         """
         if caller.kind not in ("function", "method"):
             return []
+        cached = self._calls.get(caller.key)
+        if cached is not None:
+            return cached
+        self._calls[caller.key] = out = self._find_calls(caller)
+        return out
+
+    def _find_calls(self, caller: Sym) -> list[CallSite]:
         text = self.text(caller.path)
         if text is None:
             return []
@@ -425,11 +436,16 @@ class RepoFacts:
                 out.append(CallSite(caller=caller, callee=callee, line=ln))
         return out
 
-    def call_chains(self, starts: list[Sym], depth: int = 5) -> list[list[CallSite]]:
-        """Call chains from `starts`, preferring chains that cross many files; longest first, at most 12."""
+    def call_chains(self, starts: list[Sym], depth: int = 5, limit: int = 400) -> list[list[CallSite]]:
+        """Maximal call chains (up to `depth` calls, three branches a step) from each of `starts`, at most `limit`.
+
+        A constructor call continues in the constructor; a chain ends where nothing further is called.
+        """
         chains: list[list[CallSite]] = []
 
         def walk(sym: Sym, chain: list[CallSite], visited: set[tuple[str, int, str]]) -> None:
+            if len(chains) >= limit:
+                return
             if sym.kind == "class":  # a constructor call continues in the constructor
                 ctor = next((m for m in self.methods_of(sym) if m.name in ("__init__", "constructor", "new")), None)
                 if ctor is None:
@@ -438,7 +454,7 @@ class RepoFacts:
                     return
                 sym = ctor
             calls = [c for c in self.calls_from(sym) if c.callee.key not in visited]
-            calls.sort(key=lambda c: (c.callee.path == sym.path, c.line))
+            calls.sort(key=lambda c: (c.callee.path == sym.path, c.callee.name.startswith("_"), c.line))
             extended = False
             for c in calls[:3]:
                 if len(chain) + 1 > depth:
@@ -450,20 +466,7 @@ class RepoFacts:
 
         for s in starts:
             walk(s, [], {s.key})
-            if len(chains) > 200:
-                break
-
-        def score(ch: list[CallSite]) -> tuple[int, int]:
-            return (len({c.callee.path for c in ch} | {ch[0].caller.path}), len(ch))
-
-        chains.sort(key=lambda ch: (-score(ch)[0], -score(ch)[1], ch[0].caller.path, ch[0].line))
-        uniq: list[list[CallSite]] = []
-        for ch in chains:
-            if all([c.callee.key for c in ch] != [d.callee.key for d in u] for u in uniq):
-                uniq.append(ch)
-            if len(uniq) >= 12:
-                break
-        return uniq
+        return chains
 
     # -- roles --------------------------------------------------------------------------------------------------
     def entry_points(self) -> list[str]:
@@ -499,6 +502,13 @@ class RepoFacts:
             if p in self.files:
                 out.append(p)
         return out
+
+    def package_doc(self) -> str:
+        """The docstring of the shallowest package entry file (`__init__.py`, `index.ts`, `lib.rs`, `doc.go`...)."""
+        cands = [p for p in self.source_files() if PurePosixPath(p).stem in ("__init__", "index", "lib", "mod", "doc")
+                 and self.files[p].doc]
+        cands.sort(key=lambda p: (p.count("/"), p))
+        return self.files[cands[0]].doc if cands else ""
 
     def manifests(self) -> list[str]:
         names = ("pyproject.toml", "setup.py", "setup.cfg", "package.json", "go.mod", "Cargo.toml", "pom.xml",

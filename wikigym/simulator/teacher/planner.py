@@ -201,18 +201,46 @@ def find_components(facts: RepoFacts) -> list[Component]:
     return comps
 
 
+_ENTRY_VERBS = re.compile(r"^(main|run|invoke|handle|process|execute|serve|start|dispatch|call|parse|load|generate|"
+                          r"build|render|convert|make|create|apply|send|fetch|read|write|update|sync)", re.I)
+
+
+def chain_score(facts: RepoFacts, chain: list[CallSite], central: set[str]) -> float:
+    """How well a call chain tells the data flow: many files, central files, public names, an entry-like start."""
+    files = {chain[0].caller.path} | {c.callee.path for c in chain}
+    score = 3.0 * len(files) + len(chain) + 2.0 * len(files & central)
+    score -= 2.0 * sum(1 for c in chain if c.callee.name.startswith("_"))
+    start = chain[0].caller
+    if start.name.startswith("_"):
+        score -= 6
+    if _ENTRY_VERBS.match(start.name):
+        score += 4
+    if start.path in facts.entry_points():
+        score += 3
+    return score
+
+
 def choose_chain(facts: RepoFacts, comps: list[Component], phr: Phraser) -> list[CallSite]:
-    """A real call chain for the data-flow page: from entry points first, then from central files."""
-    comp_files = {f for c in comps for f in c.key_files}
+    """A real call chain for the data-flow page, from entry points and central files (seeded among the best)."""
     starts: list[Sym] = []
     for path in facts.entry_points() + facts.centrality()[:8]:
         for s in facts.files[path].symbols:
             if s.kind in ("function", "method") and s not in starts:
                 starts.append(s)
-    chains = facts.call_chains(starts[:60])
-    good = [ch for ch in chains if any(c.callee.path in comp_files or c.caller.path in comp_files for c in ch)]
-    pool = (good or chains)[:3]
-    return phr.pick(pool) if pool else []
+    starts.sort(key=lambda s: (s.name.startswith("_"), not _ENTRY_VERBS.match(s.name)))
+    chains = facts.call_chains(starts[:40])
+    if not chains:
+        return []
+    central = set(facts.important_modules(20)) | {f for c in comps for f in c.key_files}
+    ranked = sorted(chains, key=lambda ch: (-chain_score(facts, ch, central), ch[0].caller.path, ch[0].line,
+                                            [c.callee.name for c in ch]))
+    best: list[list[CallSite]] = []
+    for ch in ranked:
+        if all([c.callee.key for c in ch] != [d.callee.key for d in b] for b in best):
+            best.append(ch)
+        if len(best) >= 3:
+            break
+    return phr.pick(best)
 
 
 def plan_wiki(facts: RepoFacts, phr: Phraser) -> WikiPlan:
@@ -226,7 +254,16 @@ def plan_wiki(facts: RepoFacts, phr: Phraser) -> WikiPlan:
     readme = facts.readme()
     discovery = ([readme] if readme and _citable(facts, readme) else []) + manifests[:2]
 
-    overview_files = _dedupe(entries[:3] + central[:3])
+    by_file = {f: c for c in comps for f in c.files}
+    edge_sources = []  # files whose imports the overview cites (first importing file per component pair)
+    seen_pairs: set[tuple[str, str]] = set()
+    for src in sorted(by_file):
+        for dst in facts.imports.get(src, []):
+            pair = (by_file[src].slug, by_file[dst].slug) if dst in by_file else None
+            if pair and pair[0] != pair[1] and pair not in seen_pairs:
+                seen_pairs.add(pair)
+                edge_sources.append(src)
+    overview_files = _dedupe(entries[:3] + central[:3] + _dedupe(edge_sources)[:5])
     chain_files = _dedupe([chain[0].caller.path] + [c.callee.path for c in chain]) if chain else []
     transform = _transform_files(facts, central)
     dataflow_files = _dedupe(chain_files + transform[:2])[:7]

@@ -147,6 +147,7 @@ def _sym_ref(c: Citer, s: Sym) -> str | None:
 
 
 def _names(items: list[str], limit: int = 4) -> str:
+    items = list(dict.fromkeys(items))
     shown = [f"`{i}`" for i in items[:limit]]
     if not shown:
         return ""
@@ -201,7 +202,8 @@ def _symbol_section(ctx: WriteContext, c: Citer, s: Sym, level: str = "###") -> 
         lead = ctx.phr.say("symbol.lead_plain", name=s.name, kind=_kind(s), ref=ref, used=used)
     parts = [f"{level} `{s.name}`", lead, block]
     if s.kind in ("class", "interface"):
-        methods = [m for m in ctx.facts.methods_of(s) if not m.name.startswith("__") or m.name == "__init__"]
+        methods = list({m.name: m for m in reversed(ctx.facts.methods_of(s))
+                        if not m.name.startswith("__") or m.name == "__init__"}.values())[::-1]
         # One method per line: a line's backticked names must all match the citation on that line.
         refs = [f"- `{m.name}` (`{r}`)" + (f": {m.doc}" if m.doc else "") for m in methods[:8]
                 if (r := _sym_ref(c, m))]
@@ -534,7 +536,7 @@ def _overview(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     parts = [phr.say("overview.intro", project=plan.project, n_components=len(plan.components))]
     readme = f.readme()
     para = _readme_paragraph(ctx.reads[readme]) if readme and readme in ctx.reads else None
-    pkg_doc = next((f.files[p].doc for p in f.centrality()[:5] if f.files[p].doc), "")
+    pkg_doc = f.package_doc() or next((f.files[p].doc for p in f.centrality()[:5] if f.files[p].doc), "")
     problem = ""
     if para and (r := c.ref(readme, para[1], para[2])):  # type: ignore[arg-type]
         problem = f"**Business Problem**: the README states the project's purpose (`{r}`): {para[0]}"
@@ -612,7 +614,7 @@ def _overview(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     rows = []
     for d in sorted(dirs):
         comps_here = [comp for comp in plan.components if comp.unit == d or comp.unit.startswith(d + "/")]
-        role = ", ".join(_component_link(ctx, page, comp) for comp in comps_here[:4]) or (
+        role = ", ".join(_component_link(ctx, page, comp) for comp in comps_here) or (
             "tests" if re.match(r"^(tests?|spec|__tests__)$", d) else "-")
         rows.append(f"| `{d}` | {dirs[d]} | {role} |" if d != "(root)" else f"| (root) | {dirs[d]} | {role} |")
     parts.append("## Directory Structure\n\n| Directory | Indexed files | Documented as |\n"
@@ -627,11 +629,15 @@ def _overview(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     found = [comp for comp in plan.components if imports_out[comp.slug] == 0 and importers[comp.slug] > 0]
     top = [comp for comp in plan.components if importers[comp.slug] == 0 and imports_out[comp.slug] > 0]
     if found:
+        one = len(found[:4]) == 1
         decisions.append("- **Layered dependencies**: " + ", ".join(_component_link(ctx, page, x) for x in found[:4])
-                         + " import no other component; they are the foundation the rest builds on.")
+                         + (" imports no other component; it is the foundation" if one else
+                            " import no other component; they are the foundation") + " the rest builds on.")
     if top:
+        one = len(top[:4]) == 1
         decisions.append("- **Top layer**: " + ", ".join(_component_link(ctx, page, x) for x in top[:4])
-                         + " are imported by no other component; they orchestrate the others.")
+                         + (" is imported by no other component; it orchestrates" if one else
+                            " are imported by no other component; they orchestrate") + " the others.")
     if edges:
         hub_comp = max(plan.components, key=lambda x: (importers[x.slug], x.slug))
         if importers[hub_comp.slug] > 1:
@@ -639,9 +645,11 @@ def _overview(spec: PageSpec, ctx: WriteContext) -> PageDraft:
                              f"{importers[hub_comp.slug]} other components.")
     pairs = {(a.slug, b.slug) for a, b, _, _ in edges}
     cycles = sorted({tuple(sorted(p)) for p in pairs if (p[1], p[0]) in pairs})
+    by_slug = {comp.slug: comp for comp in plan.components}
     if cycles:
-        decisions.append("- **Mutual dependencies**: " + "; ".join(f"`{x}` and `{y}` import each other"
-                                                                  for x, y in cycles[:3]) + ".")
+        decisions.append("- **Mutual dependencies**: " + "; ".join(
+            f"{_component_link(ctx, page, by_slug[x])} and {_component_link(ctx, page, by_slug[y])} import each other"
+            for x, y in cycles[:3]) + ".")
     if not decisions:
         decisions.append("- **Independent components**: the documented components do not import each other; each "
                          "can be read on its own.")
@@ -804,8 +812,11 @@ def _guide(spec: PageSpec, ctx: WriteContext) -> PageDraft:
             if r:
                 rows.append(f"- `{r}`" + (f" - {what}" if what else ""))
         if rows:
-            parts.append("## Tests and Supporting Code\n\nFiles outside the documented components that the rest "
-                         "of the code relies on or that exercise it:\n\n" + "\n".join(rows))
+            has_tests = any(p in tests for p in support)
+            parts.append(("## Tests and Supporting Code" if has_tests else "## Supporting Code")
+                         + "\n\nImportant files outside the documented components"
+                         + (" (shared helpers, and tests that exercise the code):" if has_tests else
+                            ", which the components rely on:") + "\n\n" + "\n".join(rows))
     patterns = _modification_patterns(ctx, c)
     if patterns:
         parts.append("## Common Modification Patterns\n\n" + "\n\n".join(patterns))
@@ -992,13 +1003,14 @@ def _modification_patterns(ctx: WriteContext, c: Citer) -> list[str]:
     subclasses: dict[str, list[Sym]] = {}
     for p in sorted(ctx.reads):
         for s in (f.files[p].symbols if p in f.files else []):
-            if s.kind == "class":
+            if s.kind == "class" and s.parent is None:
                 for b in f.bases_of(s):
                     subclasses.setdefault(b, []).append(s)
     for base, subs in sorted(subclasses.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         base_sym = next((s for s in f.symbols_by_name.get(base, []) if s.kind in ("class", "interface")
                          and c.has(s.path)), None)
-        example = next((s for s in subs if c.has(s.path)), None)
+        example = next((s for s in sorted(subs, key=lambda x: (x.span < 4, x.span > 30, x.path, x.start))
+                        if c.has(s.path)), None)
         if not base_sym or not example:
             continue
         br, er = _sym_ref(c, base_sym), _sym_ref(c, example)
