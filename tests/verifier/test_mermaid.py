@@ -71,3 +71,35 @@ def test_missing_node_is_an_error(monkeypatch, tmp_path) -> None:
     v = MermaidValidator()
     assert not v.available and "could not start" in (v.error or "")
     assert all(not r.ok for r in v.validate(["flowchart TD\n  A --> B"]))
+
+
+@needs_node
+def test_config_memo_gives_the_same_verdicts_as_unmodified_mermaid(verifier, good_wiki) -> None:
+    """The speed hook (memo_config_hooks.mjs) must not change a single verdict or diagram type."""
+    from wikigym.verifier.wiki import Wiki as _Wiki
+
+    extra = [
+        "flowchart LR\n  subgraph S[Group]\n    a1[\"A\"] --> b1((B))\n  end\n  b1 -.-> c1>C]\n  click a1 href \"x\"",
+        "sequenceDiagram\n  autonumber\n  loop Every minute\n    A->>B: ping\n  end\n  Note over A,B: text",
+        "classDiagram\n  class Repo~T~ {\n    <<interface>>\n    +get(id) T\n  }",
+        "stateDiagram-v2\n  state Fork <<fork>>\n  [*] --> Fork\n  Fork --> A\n  Fork --> B",
+        "gantt\n  title T\n  dateFormat YYYY-MM-DD\n  section S\n  Task :a1, 2024-01-01, 3d",
+        "---\ntitle: Front\n---\nflowchart TD\n  A --> B",
+        "%%{init: {'theme': 'dark'}}%%\nflowchart TD\n  A --> B",
+        "flowchart TD\n  A --> B --> C[",
+        "stateDiagram-v2\n  [*] --> \n",
+        "gitGraph\n  commit\n  branch dev\n  commit\n  checkout main\n  merge dev",
+        "mindmap\n  root((wiki))\n    pages\n    links",
+        "journey\n  title Day\n  section Work\n    Code: 5: Me",
+    ]
+    codes = VALID + BROKEN + extra + [b.code for p in _Wiki.from_files(good_wiki).pages for b in p.mermaid][:20]
+    exact = MermaidValidator(workers=1, exact=True)
+    fast = MermaidValidator(workers=1)
+    try:
+        assert fast.available and exact.available and fast.config_memo and not exact.config_memo
+        a, b = exact.validate(codes), fast.validate(codes)
+        assert [(r.ok, r.type, r.error) for r in a] == [(r.ok, r.type, r.error) for r in b]
+        assert sum(r.ok for r in a) > len(codes) // 2 and sum(not r.ok for r in a) >= len(BROKEN) + 2
+    finally:
+        exact.close()
+        fast.close()

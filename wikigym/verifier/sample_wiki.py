@@ -268,7 +268,7 @@ def build_reference_wiki(snapshot: Any, pages: int | None = None, diagrams_per_p
     lines = [_frontmatter("Home", "Navigation hub of the wiki.", []),
              "This wiki documents the repository page by page; every page below is generated from the source and "
              "cites the lines it describes. Start with the architecture overview, follow the data flow, then read "
-             "the component pages.\n", "## Pages\n"]
+             "the component pages.\n", diagrams("wiki", sorted(comps), []), "## Pages\n"]
     for p in sorted(out):
         lines.append(f"- [{p}]({p})")
     out["README.md"] = "\n".join(lines) + "\n"

@@ -15,8 +15,8 @@ Parts (each in [0, 1], averaged with the weights in the config):
 
 from __future__ import annotations
 
+import math
 import re
-import zlib
 
 from wikigym.verifier.model import CheckResult, Finding
 from wikigym.verifier.repo_index import RepoIndex
@@ -60,34 +60,54 @@ def _expected_present(wiki: Wiki) -> dict[str, bool]:
     return out
 
 
-def _shingles(page: Page, k: int) -> frozenset[int]:
-    toks = TOKEN_RE.findall(page.body_text.lower())
-    if len(toks) < k:
-        return frozenset([zlib.crc32(" ".join(toks).encode())]) if toks else frozenset()
-    return frozenset(zlib.crc32(" ".join(toks[i:i + k]).encode()) for i in range(len(toks) - k + 1))
+def _shingle_sets(wiki: Wiki, k: int) -> list[tuple[str, frozenset[int]]]:
+    # Tokens become small ints (first-appearance order), shingles hashes of int tuples: exact and deterministic
+    # (int and tuple hashing do not depend on PYTHONHASHSEED), and much cheaper than hashing strings.
+    ids: dict[str, int] = {}
+    out = []
+    for p in wiki.pages:
+        toks = [ids.setdefault(t, len(ids)) for t in TOKEN_RE.findall(p.body_text.lower())]
+        if len(toks) < k:
+            sh = frozenset([hash(tuple(toks))]) if toks else frozenset()
+        else:
+            sh = frozenset(hash(tuple(toks[i:i + k])) for i in range(len(toks) - k + 1))
+        out.append((p.path, sh))
+    return out
 
 
 def near_duplicates(wiki: Wiki, threshold: float, k: int = 5) -> list[tuple[str, str, float]]:
-    """(page, earlier page it copies, Jaccard) for pages whose shingles overlap an earlier page's >= threshold."""
-    sets = [(p.path, _shingles(p, k)) for p in wiki.pages]
+    """(page, earlier page it copies, Jaccard) for pages whose shingle sets overlap an earlier page's >= threshold.
+
+    Exact, with prefix filtering: order each set's shingles rarest first; two sets with Jaccard >= t must share one
+    of the first |A| - ceil(t |A|) + 1 shingles of A, so only pages sharing a prefix shingle are compared.
+    """
+    sets = _shingle_sets(wiki, k)
+    freq: dict[int, int] = {}
+    for _, sh in sets:
+        for h in sh:
+            freq[h] = freq.get(h, 0) + 1
     index: dict[int, list[int]] = {}
     out = []
     for i, (path, sh) in enumerate(sets):
         if not sh:
             continue
-        # Candidates share one of the page's 8 smallest shingle hashes (a bottom-k sketch): cheap and deterministic.
+        n = len(sh)
+        prefix = sorted(sh, key=lambda h: (freq[h], h))[:n - math.ceil(threshold * n) + 1]
         cands: set[int] = set()
-        for h in sorted(sh)[:8]:
+        for h in prefix:
             cands.update(index.get(h, ()))
         best = None
         for j in sorted(cands):
             other = sets[j][1]
-            jac = len(sh & other) / len(sh | other)
+            if min(n, len(other)) < threshold * max(n, len(other)):
+                continue
+            inter = len(sh & other)
+            jac = inter / (n + len(other) - inter)
             if jac >= threshold and (best is None or jac > best[1]):
                 best = (j, jac)
         if best is not None:
             out.append((path, sets[best[0]][0], best[1]))
-        for h in sorted(sh)[:8]:
+        for h in prefix:
             index.setdefault(h, []).append(i)
     return out
 

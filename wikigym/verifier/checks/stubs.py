@@ -40,13 +40,15 @@ def check_stubs(wiki: Wiki, repo: RepoIndex | None = None, cfg: dict | None = No
         if p.words < floor:
             reasons.append(Finding(p.path, None, f"stub: {p.words} words",
                                    f"under the floor of {floor} words of prose"))
-        for n, text in p.prose:
+        prose_hit = PLACEHOLDER_RE.search(p.body_text) or "..." in p.body_text or "…" in p.body_text
+        for n, text in (p.prose if prose_hit else ()):
             m = PLACEHOLDER_RE.search(text)
             if m:
                 reasons.append(Finding(p.path, n, f"placeholder {m.group(0)!r}", "unfinished content left in the page"))
             elif ELLIPSIS_LINE_RE.match(text):
                 reasons.append(Finding(p.path, n, "placeholder '...'", "a line that only says '...' is elided content"))
-        for i, line in enumerate(p.lines[p.body_start - 1:], start=p.body_start):
+        lines = p.lines[p.body_start - 1:] if TRUNCATED_RE.search(p.body_text) else []
+        for i, line in enumerate(lines, start=p.body_start):
             m = TRUNCATED_RE.search(line)
             if m:
                 reasons.append(Finding(p.path, i, f"truncation marker {m.group(0)!r}",

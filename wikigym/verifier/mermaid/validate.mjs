@@ -7,12 +7,15 @@
 // {"ready": false, "error": "..."} when it cannot be loaded.
 //
 // Usage: node validate.mjs <node_modules dir>
+// Speed: unless WIKIGYM_MERMAID_EXACT=1, memo_config_hooks.mjs memoizes mermaid's internal config copy (see there);
+// the ready line says whether it applied ("configMemo").
 // Mermaid needs no DOM to parse, but at load time its sanitizer (DOMPurify) has no window, so `addHook` is missing and
 // flowchart/class/state/pie diagrams crash with "DOMPurify.addHook is not a function". We install no-op hooks on the
 // very DOMPurify module instance mermaid imports, before mermaid itself is imported. Parsing never sanitizes
 // anything we render, so the no-ops change no parse result.
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import * as nodeModule from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 
@@ -54,11 +57,22 @@ async function load() {
       purify.sanitize = (x) => x;
     }
   }
+  const configMemo = process.env.WIKIGYM_MERMAID_EXACT !== '1' && typeof nodeModule.register === 'function'
+    && memoApplies(mermaidDir);
+  if (configMemo) nodeModule.register(new URL('./memo_config_hooks.mjs', import.meta.url));
   const mod = await import(esmEntry(mermaidDir));
   const mermaid = mod.default || mod;
   mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' });
   const version = JSON.parse(readFileSync(join(mermaidDir, 'package.json'), 'utf8')).version;
-  return { mermaid, version };
+  return { mermaid, version, configMemo };
+}
+
+function memoApplies(mermaidDir) {
+  // The hook rewrites only an exact getConfig definition; report whether this mermaid build has it.
+  const needle = 'var getConfig = /* @__PURE__ */ __name(() => {\n  return assignWithDepth_default({}, currentConfig);';
+  const dir = join(mermaidDir, 'dist', 'chunks', 'mermaid.core');
+  if (!existsSync(dir)) return false;
+  return readdirSync(dir).some((f) => f.endsWith('.mjs') && readFileSync(join(dir, f), 'utf8').includes(needle));
 }
 
 function firstLine(message) {
@@ -80,7 +94,7 @@ async function parseOne(mermaid, code) {
 let loaded;
 try {
   loaded = await load();
-  write({ ready: true, version: loaded.version });
+  write({ ready: true, version: loaded.version, configMemo: loaded.configMemo });
 } catch (err) {
   write({ ready: false, error: firstLine(err && err.message) });
   process.exit(0);
