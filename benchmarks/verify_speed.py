@@ -70,7 +70,7 @@ def main() -> None:
     verifier.close()
 
     cold_s, warm_s = statistics.median(cold), statistics.median(warm)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False,
                             cwd=Path(__file__).parent).stdout.strip()
     result = {
         "benchmark": "verify_speed", "pages": n_pages, "diagrams": n_diagrams, "runs": args.runs,

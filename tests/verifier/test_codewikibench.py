@@ -7,6 +7,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from typer.testing import CliRunner
@@ -45,9 +46,9 @@ class _Judge(BaseHTTPRequestHandler):
     """An OpenAI-compatible chat-completions endpoint: says 1 when the criterion's topic word is in the prompt's
     documentation, fails with HTTP 500 for 'retry' criteria (to exercise error recording)."""
 
-    calls: list[dict] = []
+    calls: ClassVar[list[dict]] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).calls.append(body)
         user = body["messages"][1]["content"]

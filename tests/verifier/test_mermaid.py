@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from wikigym.verifier.checks.mermaid import check_mermaid
 from wikigym.verifier.mermaid import MermaidValidator
 from wikigym.verifier.wiki import Wiki

@@ -33,10 +33,11 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from wikigym.errors import ConfigError, WikigymError
 
@@ -69,7 +70,7 @@ For each criteria evaluated, respond with:
   "evidence": "Specific documentation sections or content that support the score"
 }
 ```
-""".strip()  # noqa: E501
+""".strip()
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -345,7 +346,7 @@ class JudgeSpec:
         return f"{self.kind}:{self.model}"
 
     @classmethod
-    def parse(cls, text: str) -> "JudgeSpec":
+    def parse(cls, text: str) -> JudgeSpec:
         """Parse a judge spec.
 
         >>> JudgeSpec.parse("openai:qwen2.5:14b@http://localhost:11434/v1")

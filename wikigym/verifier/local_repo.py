@@ -15,7 +15,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 LANG_BY_EXT = {
@@ -31,11 +31,11 @@ EXCLUDED_DIRS = frozenset({"node_modules", ".git", "dist", "build", ".next", "co
 _DEF_WORDS = ("definition", "declaration", "function", "method", "class", "struct", "interface", "enum", "trait",
               "impl", "module", "type_spec", "type_alias", "constructor", "field", "property")
 _IMPORT_RES = {
-    "python": re.compile(r"^\s*(?:from\s+([.\w]+)\s+import|import\s+([\w.]+))", re.M),
+    "python": re.compile(r"^\s*(?:from\s+([.\w]+)\s+import|import\s+([\w.]+))", re.MULTILINE),
     "js": re.compile(r"""(?:import\s[^'"]*?from\s*|import\s*\(\s*|require\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]""",
-                     re.M),
-    "go": re.compile(r'^\s*(?:import\s+)?(?:\w+\s+)?"([\w./-]+)"', re.M),
-    "c": re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M),
+                     re.MULTILINE),
+    "go": re.compile(r'^\s*(?:import\s+)?(?:\w+\s+)?"([\w./-]+)"', re.MULTILINE),
+    "c": re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.MULTILINE),
 }
 
 
@@ -59,7 +59,7 @@ class ParsedFile:
     identifiers: set[str] = field(default_factory=set)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parser(lang: str):
     try:
         from tree_sitter_language_pack import get_parser
@@ -78,10 +78,8 @@ def _walk_symbols(root, src: bytes) -> tuple[list[Symbol], set[str]]:
     while stack:
         node, parent = stack.pop()
         t = node.type
-        if "identifier" in t or t in ("name", "constant", "field_identifier", "property_identifier",
-                                      "type_identifier", "shorthand_property_identifier"):
-            if node.child_count == 0:
-                idents.add(src[node.start_byte:node.end_byte].decode("utf-8", "replace"))
+        if node.child_count == 0 and ("identifier" in t or t in ("name", "constant")):
+            idents.add(src[node.start_byte:node.end_byte].decode("utf-8", "replace"))
         name_node = node.child_by_field_name("name") if any(w in t for w in _DEF_WORDS) else None
         current = parent
         if name_node is not None and name_node.end_byte - name_node.start_byte < 200:
@@ -114,7 +112,7 @@ class LocalRepo:
         self._parsed: dict[str, ParsedFile | None] = {}
 
     @classmethod
-    def from_files(cls, files: dict[str, str]) -> "LocalRepo":
+    def from_files(cls, files: dict[str, str]) -> LocalRepo:
         """A repository held in memory (tests, doctests): path -> text.
 
         >>> r = LocalRepo.from_files({"app.py": "def main():\\n    return 1\\n"})

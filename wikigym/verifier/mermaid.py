@@ -183,7 +183,7 @@ class MermaidValidator:
     def key(code: str) -> str:
         return hashlib.sha1(code.encode("utf-8", "surrogatepass")).hexdigest()
 
-    def submit(self, codes: list[str]) -> "_Pending":
+    def submit(self, codes: list[str]) -> _Pending:
         """Send the uncached diagrams to the workers now; `collect()` the results later."""
         self._start()
         keys = [self.key(c) for c in codes]

@@ -12,8 +12,9 @@ reward while leaving every other check exactly where it was.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from wikigym.verifier.checks.citations import extract_citations
 from wikigym.verifier.wiki import Wiki
@@ -100,7 +101,7 @@ def invent_identifier(files: dict[str, str], snapshot: Any, invented: str = "Qua
     for page in sorted(files):
         if page == "README.md":
             continue
-        for m in re.finditer(r"^The (\w+) `([A-Za-z_]\w*)`", files[page], re.M):
+        for m in re.finditer(r"^The (\w+) `([A-Za-z_]\w*)`", files[page], re.MULTILINE):
             text = files[page][:m.start(2)] + invented + files[page][m.end(2):]
             return Mutation("invent_identifier", "hallucination", {**files, page: text},
                             f"{page}: `{m.group(2)}` -> `{invented}`")

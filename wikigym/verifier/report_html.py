@@ -46,8 +46,8 @@ def render_report(wiki: Wiki, score: Score, title: str = "wikigym verify") -> st
     """The report as one HTML string."""
     e = html.escape
     js = _mermaid_js()
-    out = [f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title><style>{CSS}</style>"
-           "</head><body>", f"<header><h1>{e(title)}</h1><div>reward <b>{score.reward:.4f}</b> "
+    out = [(f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title><style>{CSS}</style>"
+            "</head><body>"), f"<header><h1>{e(title)}</h1><div>reward <b>{score.reward:.4f}</b> "
            f"(weights {e(score.weights_version)})" + (f" &mdash; <b>GATE: {e(score.gate)}</b>" if score.gate else "")
            + "</div></header><main>"]
     if js is None:

@@ -58,7 +58,7 @@ class VerifierConfig(BaseModel):
         return dict(self.checks.get(name) or {})
 
     @classmethod
-    def load(cls, path: Path | str | None = None) -> "VerifierConfig":
+    def load(cls, path: Path | str | None = None) -> VerifierConfig:
         """Read a weights file (default: the packaged `weights-v1.yaml`)."""
         try:
             if path is None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import yaml
@@ -82,7 +83,7 @@ def _cite(page: str, path: str, a: int, b: int) -> str:
 
 
 def _flowchart(title: str, nodes: list[str], edges: list[tuple[str, str]]) -> str:
-    body = [f"flowchart TD", f"  root[\"{_label(title)}\"]"]
+    body = ["flowchart TD", f"  root[\"{_label(title)}\"]"]
     for n in nodes:
         body.append(f"  {_node(n)}[\"{_label(n)}\"]")
         body.append(f"  root --> {_node(n)}")
@@ -96,9 +97,9 @@ def _sequence(actors: list[str], verb: str) -> str:
     if len(acts) == 1:
         acts = acts + ["repository"]
     lines = ["sequenceDiagram"] + [f"  participant {_node(a)} as {_label(a)}" for a in acts]
-    for a, b in zip(acts, acts[1:]):
+    for a, b in pairwise(acts):
         lines.append(f"  {_node(a)}->>{_node(b)}: {verb}")
-    for a, b in reversed(list(zip(acts, acts[1:]))):
+    for a, b in reversed(list(pairwise(acts))):
         lines.append(f"  {_node(b)}-->>{_node(a)}: result")
     return "```mermaid\n" + "\n".join(lines) + "\n```\n"
 
@@ -134,7 +135,7 @@ def build_reference_wiki(snapshot: Any, pages: int | None = None, diagrams_per_p
     for f in files:
         comps.setdefault(f.split("/")[0] if "/" in f else "root", []).append(f)
     graph = {k: sorted(v) for k, v in snapshot.import_graph().items()} if hasattr(snapshot, "import_graph") else {}
-    important = [m for m in snapshot.central_modules(40) if m in repo.symbols and repo.symbols[m]]
+    important = [m for m in snapshot.central_modules(40) if repo.symbols.get(m)]
     out: dict[str, str] = {}
     salt = [0]
 
@@ -189,8 +190,8 @@ def build_reference_wiki(snapshot: Any, pages: int | None = None, diagrams_per_p
                  for p, f in zip(comp_pages[comp], fs)]
         body.append("")
         body += [sym_section(index, f, s) for f, s in firsts]
-        body.append(f"## Related pages\n\n- [Architecture overview](../../architecture/overview.md)\n"
-                    f"- [Home](../../README.md)\n")
+        body.append("## Related pages\n\n- [Architecture overview](../../architecture/overview.md)\n"
+                    "- [Home](../../README.md)\n")
         out[index] = "\n".join(body)
 
     # architecture overview: cites every important module once more (coverage survives losing a file page)
@@ -266,9 +267,9 @@ def build_reference_wiki(snapshot: Any, pages: int | None = None, diagrams_per_p
 
     # README hub: links every page
     lines = [_frontmatter("Home", "Navigation hub of the wiki.", []),
-             "This wiki documents the repository page by page; every page below is generated from the source and "
-             "cites the lines it describes. Start with the architecture overview, follow the data flow, then read "
-             "the component pages.\n", diagrams("wiki", sorted(comps), []), "## Pages\n"]
+             ("This wiki documents the repository page by page; every page below is generated from the source and "
+              "cites the lines it describes. Start with the architecture overview, follow the data flow, then read "
+              "the component pages.\n"), diagrams("wiki", sorted(comps), []), "## Pages\n"]
     for p in sorted(out):
         lines.append(f"- [{p}]({p})")
     out["README.md"] = "\n".join(lines) + "\n"

@@ -97,7 +97,7 @@ class Verifier:
     def close(self) -> None:
         self.mermaid.close()
 
-    def __enter__(self) -> "Verifier":
+    def __enter__(self) -> Verifier:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -208,7 +208,7 @@ class Wiki:
         self.root = root
 
     @classmethod
-    def from_files(cls, files: dict[str, str]) -> "Wiki":
+    def from_files(cls, files: dict[str, str]) -> Wiki:
         """Pages from a mapping of wiki-relative path -> content (only `*.md` paths outside dot-directories count).
 
         >>> w = Wiki.from_files({"README.md": "# Home", "../x.md": "escaped", "notes.txt": "no"})
@@ -228,7 +228,7 @@ class Wiki:
         return cls(pages, outside)
 
     @classmethod
-    def from_dir(cls, root: Path) -> "Wiki":
+    def from_dir(cls, root: Path) -> Wiki:
         """Read every `*.md` page under `root` (regular files only; dot-directories skipped, as SemanticWiki does)."""
         root = Path(root)
         if not root.is_dir():

@@ -47,7 +47,7 @@ class Citation:
 def _link_path(target: str) -> str:
     path = ANCHOR_RE.sub("", target.strip().strip("<>")).split("#", 1)[0]
     path = unquote(path)
-    while path.startswith("../") or path.startswith("./"):
+    while path.startswith(("../", "./")):
         path = path[3:] if path.startswith("../") else path[2:]
     return path.lstrip("/")
 

@@ -19,7 +19,7 @@ from wikigym.verifier.model import CheckResult, Finding
 from wikigym.verifier.repo_index import RepoIndex
 from wikigym.verifier.wiki import Wiki
 
-SOURCE_EXT_RE = re.compile(r"\.(ts|js|py|go|rs|java|tsx|jsx|cbl|cob|cpy|jcl)[:L#]", re.I)
+SOURCE_EXT_RE = re.compile(r"\.(ts|js|py|go|rs|java|tsx|jsx|cbl|cob|cpy|jcl)[:L#]", re.IGNORECASE)
 DEFAULTS = {"w_broken": 0.6, "w_orphans": 0.2, "w_hub": 0.2, "hub": "README.md"}
 
 
@@ -117,7 +117,7 @@ def check_links(wiki: Wiki, repo: RepoIndex | None = None, cfg: dict | None = No
                 checked.add(r)
     graph = link_graph(wiki)
     inbound = {p: 0 for p in wiki.by_path}
-    for src, targets in graph.items():
+    for targets in graph.values():
         for t in targets:
             inbound[t] += 1
     others = [p.path for p in wiki.pages if p.path != hub]

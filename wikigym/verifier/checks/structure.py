@@ -20,7 +20,7 @@ import re
 
 from wikigym.verifier.model import CheckResult, Finding
 from wikigym.verifier.repo_index import RepoIndex
-from wikigym.verifier.wiki import Page, Wiki
+from wikigym.verifier.wiki import Wiki
 
 EXPECTED = ("README.md", "architecture/overview.md", "architecture/data-flow.md", "components/*/index.md",
             "guides/getting-started.md", "glossary.md")

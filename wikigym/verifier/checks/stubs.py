@@ -16,10 +16,10 @@ from wikigym.verifier.repo_index import RepoIndex
 from wikigym.verifier.wiki import Wiki
 
 PLACEHOLDER_RE = re.compile(r"\b(TODO|TBD|FIXME|XXX)\b|lorem ipsum|coming soon|to be (?:written|documented|added)",
-                            re.I)
+                            re.IGNORECASE)
 ELLIPSIS_LINE_RE = re.compile(r"^\s*(?:[-*|]\s*)?(?:\.\.\.|…|\[\.\.\.\]|\(\.\.\.\))\s*\|?\s*$")
 TRUNCATED_RE = re.compile(r"(?:\.\.\.|…)\s*\[?\(?truncated|\[truncated|\(truncated|<truncated|truncated\s*(?:\.\.\.|…)",
-                          re.I)
+                          re.IGNORECASE)
 DEFAULTS = {"min_words": 150, "hub_min_words": 40}
 
 
