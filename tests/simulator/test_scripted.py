@@ -29,7 +29,7 @@ from wikigym.verifier.wiki import Wiki
 
 CITE = re.compile(r"`([A-Za-z0-9/_.-]+):(\d+)(?:-(\d+))?`")
 SOURCE = re.compile(r"\*\*Source:\*\* \[`([A-Za-z0-9/_.-]+):(\d+)-(\d+)`\]\(([^)]+)\)\n\n(`{3,})(\w*)\n(.*?)\n\5",
-                    re.S)
+                    re.DOTALL)
 
 
 # -- repositories the teacher has never seen ------------------------------------------------------------------------
@@ -375,7 +375,8 @@ REPOS = {
 # -- helpers ----------------------------------------------------------------------------------------------------------
 
 def _episode(repo: Path, out: Path, task: str = "generate", mode: str = "direct", seed: int = 0):
-    cfg = RecordConfig(repos=[str(repo)], out=str(out), task=task, mode=mode, seed=seed, now="2026-01-02T03:04:05.678Z")
+    cfg = RecordConfig(repos=[str(repo)], out=str(out), task=task, mode=mode, seed=seed,
+                       now="2026-01-02T03:04:05.678Z")
     job = EpisodeJob(episode_id="ep", source=str(repo), index=0, seed=seed, snapshot=open_repo(repo))
     return run_episode(cfg, job)
 
@@ -498,7 +499,9 @@ def test_same_seed_same_episode_other_seed_differs(tmp_path: Path) -> None:
     a, b, c = trace(0, "a"), trace(0, "b"), trace(1, "c")
     assert a == b
     assert a != c
-    pages = lambda t: [json.loads(args)["pagePath"] for n, args in t if n == "write_wiki_page"]  # noqa: E731
+    def pages(t: list[tuple[str, str]]) -> list[str]:
+        return [json.loads(args)["pagePath"] for n, args in t if n == "write_wiki_page"]
+
     assert sorted(pages(a)) == sorted(pages(c))  # same wiki tree, different route or wording
 
 
@@ -595,8 +598,9 @@ def test_mermaid_builders_survive_hostile_names() -> None:
 
 def test_protocol_parsers_read_both_report_variants() -> None:
     direct = ("# Wiki Completeness Report\n\nTotal pages: 5\nMissing pages: 2\nBroken links: 2\n\n"
-              "❌ Missing Pages (MUST CREATE):\n\n- ../guides/getting-started.md (referenced from architecture/overview.md)"
-              "\n- components/auth.md (referenced from README.md)")
+              "❌ Missing Pages (MUST CREATE):\n\n"
+              "- ../guides/getting-started.md (referenced from architecture/overview.md)\n"
+              "- components/auth.md (referenced from README.md)")
     sdk = ("# Wiki Completeness Report\n\n**Total pages:** 8\n**Referenced pages:** 3\n**Missing pages:** 1\n"
            "**Broken links:** 1\n\n## ❌ Missing Pages (MUST CREATE)\n\n### ./db/index.md\nReferenced by:\n"
            "- `components/auth/index.md` (link text: \"DB\")\n")

@@ -39,8 +39,17 @@ from wikigym.simulator.teacher.facts import CITABLE_PATH, RepoFacts
 from wikigym.simulator.teacher.phrasing import Phraser
 from wikigym.simulator.teacher.planner import PageSpec, WikiPlan, plan_wiki, topic_page
 from wikigym.simulator.teacher.protocol import (
-    ToolNames, is_error, parse_list_dir, parse_missing_prompt, parse_page_list, parse_search, parse_tree,
-    parse_verify, resolve, result_text)
+    ToolNames,
+    is_error,
+    parse_list_dir,
+    parse_missing_prompt,
+    parse_page_list,
+    parse_search,
+    parse_tree,
+    parse_verify,
+    resolve,
+    result_text,
+)
 from wikigym.simulator.teacher.writer import WriteContext, compose
 from wikigym.trajectories.schema import PolicySpec, ToolCall, Usage
 

@@ -44,6 +44,9 @@ CODE_TAGS = frozenset(LANGUAGE_NAME)
 
 # The verifier's traceability regex only matches paths made of these characters: cite nothing else.
 CITABLE_PATH = re.compile(r"^[A-Za-z0-9/_.-]+$")
+# What the verifier (and a reader) takes for a cut-off page; quoted text must not look like that.
+TRUNCATION_MARK = re.compile(
+    r"(?:\.\.\.|…)\s*\[?\(?truncated|\[truncated|\(truncated|<truncated|truncated\s*(?:\.\.\.|…)", re.IGNORECASE)
 _TEST_PART = re.compile(r"^(tests?|__tests__|spec|specs|testing|e2e|__mocks__|fixtures?)$")
 _TEST_NAME = re.compile(r"(^test_.*\.py$|_test\.(py|go)$|\.(test|spec)\.[jt]sx?$|^conftest\.py$|Test\.java$)")
 _NON_SOURCE_PART = re.compile(r"^(docs?|examples?|samples?|benchmarks?|scripts?|tools?-?scripts|site|website)$")
@@ -51,10 +54,14 @@ _CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ENTRY_STEMS = ("__main__", "main", "cli", "app", "index", "server", "run", "cmd")
 _COMMON_CALLEES = frozenset(
-    "print len str int dict list set tuple range open super isinstance getattr setattr hasattr type format "
-    "sorted map filter zip enumerate min max sum any all repr bool float iter next append extend get items "
-    "keys values join split strip replace require console log error push new return if for while switch catch "
-    "make panic fmt string Println Printf Sprintf Errorf".split()
+    [
+        "print", "len", "str", "int", "dict", "list", "set", "tuple", "range", "open", "super", "isinstance",
+        "getattr", "setattr", "hasattr", "type", "format", "sorted", "map", "filter", "zip", "enumerate", "min", "max",
+        "sum", "any", "all", "repr", "bool", "float", "iter", "next", "append", "extend", "get", "items", "keys",
+        "values", "join", "split", "strip", "replace", "require", "console", "log", "error", "push", "new", "return",
+        "if", "for", "while", "switch", "catch", "make", "panic", "fmt", "string", "Println", "Printf", "Sprintf",
+        "Errorf"
+    ]
 )
 
 
@@ -137,7 +144,7 @@ def clean_doc(text: str | None) -> str:
         line = raw.strip()
         line = re.sub(r"^(/\*\*?|\*/|\*|///?|#+|\"\"\"|''')\s?", "", line).strip()
         line = re.sub(r"(\*/|\"\"\"|''')$", "", line).strip()
-        if line.startswith("@") or line.startswith(":param") or line.lower().startswith(("args:", "returns:")):
+        if line.startswith(("@", ":param")) or line.lower().startswith(("args:", "returns:")):
             break
         if not line:
             if lines:
@@ -156,6 +163,8 @@ def clean_doc(text: str | None) -> str:
         sentence = sentence[:217].rsplit(" ", 1)[0] + "..."
     if sentence and not sentence.endswith((".", "!", "?", "...")):
         sentence += "."
+    if TRUNCATION_MARK.search(sentence):  # "(truncated; ...)" in a quoted docstring reads as a cut-off page
+        return ""
     return sentence
 
 
@@ -176,7 +185,7 @@ def _module_doc(path: str, text: str) -> str:
         except (SyntaxError, ValueError, RecursionError):
             return ""
     head = text.lstrip()[:3000]
-    if head.startswith("/**") or head.startswith("/*!"):
+    if head.startswith(("/**", "/*!")):
         end = head.find("*/")
         return clean_doc(head[: end if end > 0 else None])
     if head.startswith("//"):
@@ -238,7 +247,7 @@ class RepoFacts:
             syms: list[Sym] = []
             try:
                 parsed = self.snapshot.parse(path)
-            except Exception:  # a grammar failure on one file must not stop an episode
+            except Exception:  # noqa: BLE001 - a grammar failure on one file must not stop an episode
                 parsed = None
             for s in (_attr(parsed, "symbols", default=None) or []) if parsed is not None else []:
                 name = str(_attr(s, "name", default="") or "")
@@ -272,7 +281,7 @@ class RepoFacts:
         """File -> repository files it imports (sorted, no self-edges)."""
         try:
             graph = self.snapshot.import_graph() or {}
-        except Exception:
+        except Exception:  # noqa: BLE001 - a planning fact is optional; the episode goes on without it
             graph = {}
         known = set(self.files)
         out: dict[str, list[str]] = {p: [] for p in known}
@@ -294,7 +303,7 @@ class RepoFacts:
         """Modules `path` imports from outside the repository (standard library, third-party packages)."""
         try:
             parsed = self.snapshot.parse(path)
-        except Exception:
+        except Exception:  # noqa: BLE001 - a planning fact is optional; the episode goes on without it
             return []
         raw = [str(i) for i in (_attr(parsed, "imports", default=None) or [])] if parsed is not None else []
         tops = {p.split("/")[0] for p in self.inventory} | {PurePosixPath(p).stem for p in self.inventory}
@@ -476,7 +485,7 @@ class RepoFacts:
             stem = PurePosixPath(p).stem
             text = self.text(p) or ""
             if (stem in _ENTRY_STEMS and not self.imported_by.get(p)) or "if __name__ == \"__main__\"" in text \
-                    or "if __name__ == '__main__'" in text or re.search(r"^func main\(\)", text, re.M) \
+                    or "if __name__ == '__main__'" in text or re.search(r"^func main\(\)", text, re.MULTILINE) \
                     or stem in ("__main__", "main", "cli"):
                 out.append(p)
         return out
@@ -493,7 +502,7 @@ class RepoFacts:
         """The snapshot's `central_modules(k)` (what the verifier's coverage check asks to see cited)."""
         try:
             central = self.snapshot.central_modules(k) or []
-        except Exception:
+        except Exception:  # noqa: BLE001 - a planning fact is optional; the episode goes on without it
             central = []
         out = []
         for item in central:

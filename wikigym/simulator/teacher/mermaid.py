@@ -27,9 +27,12 @@ import re
 
 _ID_OK = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RESERVED = frozenset(
-    "end graph subgraph flowchart class classDef click style linkStyle direction namespace note link callback "
-    "cssClass default participant actor loop alt else opt par and rect critical break activate deactivate "
-    "autonumber title accTitle accDescr".split()
+    [
+        "end", "graph", "subgraph", "flowchart", "class", "classDef", "click", "style", "linkStyle", "direction",
+        "namespace", "note", "link", "callback", "cssClass", "default", "participant", "actor", "loop", "alt", "else",
+        "opt", "par", "and", "rect", "critical", "break", "activate", "deactivate", "autonumber", "title", "accTitle",
+        "accDescr"
+    ]
 )
 
 

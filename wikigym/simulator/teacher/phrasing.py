@@ -15,7 +15,8 @@ Example:
 from __future__ import annotations
 
 import random
-from typing import Any, Sequence, TypeVar
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -27,8 +28,8 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "First I'll look at the repository tree of {repo} to understand its layout.",
     ),
     "turn.discover": (
-        "The tree shows {n_dirs} top-level directories. Next I'll read the project's key files and search for "
-        "its main concepts.",
+        ("The tree shows {n_dirs} top-level directories. Next I'll read the project's key files and search for "
+        "its main concepts."),
         "Now I'll read the README and manifest files and run a few searches to find the core of the code.",
         "With the layout in hand, I'll read the entry points and search the codebase for its central ideas.",
     ),
@@ -61,8 +62,8 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     ),
     "turn.done": (
         "The wiki is complete: {n_pages} pages written, and verification reports no broken links.",
-        "Done. {n_pages} pages cover the architecture, data flow, {n_components} components, a getting-started "
-        "guide and a glossary, and every internal link resolves.",
+        ("Done. {n_pages} pages cover the architecture, data flow, {n_components} components, a getting-started "
+        "guide and a glossary, and every internal link resolves."),
         "Wiki generation finished with {n_pages} pages; the completeness check passes with 0 broken links.",
     ),
     "turn.done_continue": (
@@ -70,8 +71,8 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "The missing pages ({n_new}) are written and every internal link resolves.",
     ),
     "turn.giveup": (
-        "Verification still reports broken links after {n} passes; stopping here so the remaining issues can be "
-        "reviewed: {pages}.",
+        ("Verification still reports broken links after {n} passes; stopping here so the remaining issues can be "
+        "reviewed: {pages}."),
     ),
     # page prose
     "component.intro_doc": (
@@ -80,8 +81,8 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "This page covers {unit}, the **{name}** component. Its docstring summarises it: {doc}",
     ),
     "component.intro_plain": (
-        "The **{name}** component lives in {unit} and defines {n_defs} top-level definitions across {n_files} "
-        "file(s).",
+        ("The **{name}** component lives in {unit} and defines {n_defs} top-level definitions across {n_files} "
+        "file(s)."),
         "{unit_cap} holds the **{name}** component: {n_files} file(s) with {n_defs} top-level definitions.",
     ),
     "component.problem_doc": (
@@ -89,52 +90,52 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "**Business Problem**: the code states its purpose directly: {doc}",
     ),
     "component.problem_plain": (
-        "**Business Problem**: it groups the {project} logic around {names} in one place, so the rest of the "
-        "code reaches that behaviour through a small set of definitions.",
+        ("**Business Problem**: it groups the {project} logic around {names} in one place, so the rest of the "
+        "code reaches that behaviour through a small set of definitions."),
         "**Business Problem**: {project} needs the behaviour of {names}; this component keeps it together.",
     ),
     "component.impact_used": (
         "**User Impact**: {n_users} other file(s) import it ({users}), so changes here reach every caller.",
-        "**User Impact**: it is used by {users} ({n_users} importing file(s)); its behaviour is visible through "
-        "them.",
+        ("**User Impact**: it is used by {users} ({n_users} importing file(s)); its behaviour is visible through "
+        "them."),
     ),
     "component.impact_top": (
         "**User Impact**: no other module imports it; it is reached directly, as an entry point or a script.",
-        "**User Impact**: it sits at the top of the import graph: users reach it directly, not through other "
-        "modules.",
+        ("**User Impact**: it sits at the top of the import graph: users reach it directly, not through other "
+        "modules."),
     ),
     "component.role": (
         "**Workflow Role**: {role}",
     ),
     "overview.intro": (
-        "This page describes the high-level architecture of {project}: its components, how they depend on each "
-        "other, and where execution starts.",
-        "{project} is organised into {n_components} components. This page shows how they fit together and where "
-        "the program starts.",
+        ("This page describes the high-level architecture of {project}: its components, how they depend on each "
+        "other, and where execution starts."),
+        ("{project} is organised into {n_components} components. This page shows how they fit together and where "
+        "the program starts."),
         "An architectural map of {project}: the components, their import relationships and the entry points.",
     ),
     "dataflow.intro": (
-        "This page follows data through {project}: a real call chain from an entry point down to where the work "
-        "is done, and the functions that transform data on the way.",
-        "How data moves through {project}: the call chain a request follows, and the points where data is "
-        "parsed, transformed or written.",
+        ("This page follows data through {project}: a real call chain from an entry point down to where the work "
+        "is done, and the functions that transform data on the way."),
+        ("How data moves through {project}: the call chain a request follows, and the points where data is "
+        "parsed, transformed or written."),
     ),
     "guide.intro": (
-        "Getting started with {project}: how to set it up, which files to read first, and how the code is "
-        "usually extended.",
-        "A quickstart for new developers of {project}: setup, the key files to understand first, and common "
-        "modification patterns.",
+        ("Getting started with {project}: how to set it up, which files to read first, and how the code is "
+        "usually extended."),
+        ("A quickstart for new developers of {project}: setup, the key files to understand first, and common "
+        "modification patterns."),
     ),
     "glossary.intro": (
-        "Key terms of {project}, alphabetically. Each entry names where the term is defined and links to the page "
-        "that explains it.",
+        ("Key terms of {project}, alphabetically. Each entry names where the term is defined and links to the page "
+        "that explains it."),
         "An alphabetical index of the concepts defined in {project}'s code, with their definitions' locations.",
     ),
     "hub.intro": (
-        "Welcome to the {project} wiki. It documents the architecture, data flow and components of the code, "
-        "with every claim traced to source lines.",
-        "This wiki explains how {project} is built: architecture, data flow, one page per component, a "
-        "getting-started guide and a glossary.",
+        ("Welcome to the {project} wiki. It documents the architecture, data flow and components of the code, "
+        "with every claim traced to source lines."),
+        ("This wiki explains how {project} is built: architecture, data flow, one page per component, a "
+        "getting-started guide and a glossary."),
     ),
     "symbol.lead_doc": (
         "`{name}` ({kind}, `{ref}`): {doc}",

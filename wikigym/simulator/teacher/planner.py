@@ -152,7 +152,7 @@ def find_components(facts: RepoFacts) -> list[Component]:
     else:
         items = list(dir_units.items()) + [
             (u, fs) for u, fs in file_units.items()
-            if facts.files[fs[0]].n_lines >= 15 and PurePosixPath(u).name not in ("__init__.py", "index.ts", "index.js")]
+            if facts.files[fs[0]].n_lines >= 15 and PurePosixPath(u).stem not in _INDEX_STEMS]
         if not items:
             items = list(units.items())
         chosen = sorted(items, key=lambda kv: (-weight(kv[1]), kv[0]))
@@ -202,7 +202,7 @@ def find_components(facts: RepoFacts) -> list[Component]:
 
 
 _ENTRY_VERBS = re.compile(r"^(main|run|invoke|handle|process|execute|serve|start|dispatch|call|parse|load|generate|"
-                          r"build|render|convert|make|create|apply|send|fetch|read|write|update|sync)", re.I)
+                          r"build|render|convert|make|create|apply|send|fetch|read|write|update|sync)", re.IGNORECASE)
 
 
 def chain_score(facts: RepoFacts, chain: list[CallSite], central: set[str]) -> float:
@@ -305,7 +305,7 @@ def plan_wiki(facts: RepoFacts, phr: Phraser) -> WikiPlan:
 
 def _transform_files(facts: RepoFacts, central: list[str]) -> list[str]:
     pat = re.compile(r"(parse|load|read|write|encode|decode|serial|render|convert|transform|format|dump|save|"
-                     r"validate|build|compile|process)", re.I)
+                     r"validate|build|compile|process)", re.IGNORECASE)
     scored = []
     for p in central:
         n = sum(1 for s in facts.files[p].symbols if s.parent is None and pat.search(s.name))

@@ -207,7 +207,7 @@ def parse_list_dir(text: str) -> list[tuple[str, bool]]:
 
 def parse_missing_prompt(prompt: str) -> list[str]:
     """Pages a continuation prompt asks for (`- <page>` bullet lines ending in .md)."""
-    return [m.group(1).strip() for m in re.finditer(r"^- (\S[^\n]*?\.md)\s*$", prompt, re.M)]
+    return [m.group(1).strip() for m in re.finditer(r"^- (\S[^\n]*?\.md)\s*$", prompt, re.MULTILINE)]
 
 
 def resolve(source_page: str, target: str) -> str:

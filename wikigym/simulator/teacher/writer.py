@@ -24,15 +24,25 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from wikigym.simulator.teacher import mermaid
-from wikigym.simulator.teacher.facts import CITABLE_PATH, LANGUAGE_NAME, RepoFacts, Sym, fence_tag
+from wikigym.simulator.teacher.facts import CITABLE_PATH, LANGUAGE_NAME, TRUNCATION_MARK, RepoFacts, Sym, fence_tag
 from wikigym.simulator.teacher.phrasing import Phraser
 from wikigym.simulator.teacher.planner import (
-    DATAFLOW, GLOSSARY, GUIDE, HUB, OVERVIEW, Component, PageSpec, WikiPlan, relative_link, title_case)
+    DATAFLOW,
+    GLOSSARY,
+    GUIDE,
+    HUB,
+    OVERVIEW,
+    Component,
+    PageSpec,
+    WikiPlan,
+    relative_link,
+    title_case,
+)
 
 SNIPPET_MAX = 24
 SNIPPET_MIN = 5
 _TRANSFORM = re.compile(r"(parse|load|read|write|encode|decode|serial|render|convert|transform|format|dump|save|"
-                        r"validate|build|compile|process)", re.I)
+                        r"validate|build|compile|process)", re.IGNORECASE)
 _KIND_WORD = {"class": "class", "interface": "interface", "type": "type", "function": "function",
               "method": "method", "other": "definition"}
 
@@ -110,6 +120,13 @@ class Citer:
         if rng is None:
             return None
         a, b = rng
+        lines = self.lines(path) or []
+        for i in range(a, b + 1):  # a snippet that says "truncated" reads as cut off: stop before that line
+            if TRUNCATION_MARK.search(lines[i - 1]):
+                if i - 1 < a + 2:
+                    return None
+                b = i - 1
+                break
         ref = self.ref(path, a, b)
         if ref is None:
             return None
@@ -217,7 +234,7 @@ def _symbol_section(ctx: WriteContext, c: Citer, s: Sym, level: str = "###") -> 
     call_refs = [f"- `{cs.callee.name}` (`{r}`), called on line {cs.line}" for cs in calls
                  if (r := _sym_ref(c, cs.callee))]
     if call_refs:
-        parts.append(f"Definitions it calls:\n\n" + "\n".join(call_refs))
+        parts.append("Definitions it calls:\n\n" + "\n".join(call_refs))
     return "\n\n".join(parts)
 
 
@@ -305,11 +322,11 @@ def _readme_paragraph(text: str) -> tuple[str, int, int] | None:
     i, in_code = 0, False
     while i < len(lines):
         s = lines[i].strip()
-        if s.startswith("```") or s.startswith("~~~"):
+        if s.startswith(("```", "~~~")):
             in_code = not in_code
             i += 1
             continue
-        if in_code or not s or s.startswith(("#", "<", "!", "[!", "|", "-", "*", ">", "=", "[![")) or s.endswith("==="):
+        if in_code or not s or s.startswith(("#", "<", "!", "[!", "|", "-", "*", ">", "=")) or s.endswith("==="):
             i += 1
             continue
         j = i
@@ -347,7 +364,7 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     concerns = [(p, f.files[p].doc.rstrip(".")) for p in read_files if f.files[p].doc and f.files[p].doc != doc]
     n_defs = sum(1 for p in comp.files for s in f.files[p].symbols if s.parent is None)
     title = title_case(comp.name)
-    where = dict(unit=comp.where, unit_cap=_cap(comp.where))
+    where = {"unit": comp.where, "unit_cap": _cap(comp.where)}
     intro = (phr.say("component.intro_doc", name=title, doc=doc, **where) if doc else
              phr.say("component.intro_plain", name=title, n_defs=n_defs, n_files=len(comp.files), **where))
 
@@ -379,7 +396,7 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     key_lines = []
     for p in read_files:
         ff = f.files[p]
-        ref = c.ref(p, 1, ff.n_lines if ff.n_lines > 1 else 1)
+        ref = c.ref(p, 1, max(1, ff.n_lines))
         what = ff.doc or (f"defines {_names([s.name for s in f.top_symbols(p, 3)], 3)}." if f.top_symbols(p, 3)
                           else f"{ff.n_lines} lines.")
         key_lines.append(f"- `{ref}` - {what}")
@@ -515,7 +532,8 @@ def _hub(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     stats = f.language_stats()
     if stats:
         rows = "\n".join(f"| {lang} | {n} | {lines} |" for lang, n, lines in stats[:6])
-        parts.append("## Repository at a Glance\n\n| Language | Files | Lines |\n|----------|-------|-------|\n" + rows)
+        parts.append("## Repository at a Glance\n\n| Language | Files | Lines |\n"
+                     "|----------|-------|-------|\n" + rows)
     entries = [p for p in f.entry_points() if c.has(p)][:3]
     if entries:
         items = []
@@ -558,8 +576,8 @@ def _overview(spec: PageSpec, ctx: WriteContext) -> PageDraft:
         diagram = mermaid.flowchart(nodes, [(a.slug, b.slug, "imports") for a, b, _, _ in edges],
                                     direction=phr.pick(["LR", "TD"]))
         text = ["## System Architecture", "",
-                "Components and the import dependencies between them (an arrow points from the importer to the "
-                "module it imports):", "", mermaid.fenced(diagram)]
+                ("Components and the import dependencies between them (an arrow points from the importer to the "
+                "module it imports):"), "", mermaid.fenced(diagram)]
         refs = []
         for a, b, src, dst in edges[:8]:
             ln = f.import_line(src, dst)
@@ -713,7 +731,8 @@ def _data_flow(spec: PageSpec, ctx: WriteContext) -> PageDraft:
                 blocks.append(f"### `{s.name}`\n\n{(s.doc + chr(10) + chr(10)) if s.doc else ''}{b}")
         parts.append(step_text + ("\n\n" + "\n\n".join(blocks) if blocks else ""))
         flow_nodes = [(p, names[p]) for p in order]
-        flow_edges = [(cs.caller.path, cs.callee.path, cs.callee.name) for cs in chain if cs.caller.path != cs.callee.path]
+        flow_edges = [(cs.caller.path, cs.callee.path, cs.callee.name) for cs in chain
+                      if cs.caller.path != cs.callee.path]
         if flow_edges:
             parts.append("## Module Data Flow\n\nThe same path as data flow between files:\n\n"
                          + mermaid.fenced(mermaid.flowchart(flow_nodes, flow_edges, direction=phr.pick(["LR", "TD"]))))
@@ -864,7 +883,7 @@ def _glossary(spec: PageSpec, ctx: WriteContext) -> PageDraft:
 
 
 def _topic(spec: PageSpec, ctx: WriteContext) -> PageDraft:
-    f, page, phr = ctx.facts, spec.path, ctx.phr
+    f, page, _phr = ctx.facts, spec.path, ctx.phr
     c = Citer(ctx.reads, page)
     files = [p for p in spec.files if c.has(p)]
     syms = [s for p in files for s in f.top_symbols(p, 3)]
@@ -900,7 +919,7 @@ def _topic(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     return PageDraft(_assemble(parts), _one_line(doc or f"{title} in {ctx.plan.project}."), c.sources, used)
 
 
-# -- small helpers -----------------------------------------------------------------------------------------------------
+# -- small helpers ----------------------------------------------------------------------------------------------------
 
 def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()[:200]
