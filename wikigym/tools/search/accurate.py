@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from wikigym.tools.search.bm25 import tokenize
-from wikigym.tools.search.domains import domain_categories, generate_domain_context, infer_domain_hints
+from wikigym.tools.search.domains import domain_categories, generate_domain_context, infer_domain_hints, warm_runs
 
 MAX_CHUNK_CHARS = 2400
 MIN_GAP_CHARS = 8
@@ -181,6 +181,7 @@ class _FileChunker:
 def chunk_file_accurate(path: str, text: str, parse_cache: Any = None) -> list[dict]:
     """Tree-sitter chunks of one file (stored-chunk dicts with SemanticWiki's keys)."""
     lang, label = _language(path, text)
+    warm_runs(text.lower())
     fc = _FileChunker(path, text, lang, label)
     symbols: list[Any] = []
     if lang is not None and text.strip():
