@@ -21,7 +21,8 @@ from wikigym.repos import example_repo_path, open_repo
 from wikigym.simulator.policies.scripted import ScriptedTeacher
 from wikigym.simulator.record import EpisodeJob, RecordConfig, run_episode
 from wikigym.simulator.teacher import mermaid
-from wikigym.simulator.teacher.protocol import parse_page_list, parse_search, parse_tree, parse_verify, resolve
+from wikigym.simulator.teacher.protocol import (
+    parse_page_list, parse_search, parse_tree, parse_update_prompt, parse_verify, resolve)
 from wikigym.tools.context import ToolContext, ToolResult
 from wikigym.tools.toolset import ToolSet, tool_schemas
 from wikigym.verifier import verify_wiki
@@ -634,3 +635,34 @@ def test_verifier_agrees_on_a_wiki_written_without_the_loop(tmp_path: Path) -> N
            ToolSet(ToolContext(repo_root=repo, wiki_root=wiki), "sdk"), "Generate a wiki.", mode="sdk")
     score = verify_wiki(wiki, open_repo(repo))
     assert score.reward >= 0.9 and score.checks["links"].score == 1.0
+
+
+def test_update_rewrites_affected_pages_against_the_new_code(tmp_path: Path) -> None:
+    import subprocess
+
+    repo = python_repo(tmp_path / "py")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", *args], check=True,
+                       capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("add", ".")
+    git("commit", "-qm", "base")
+    report = repo / "ledger" / "report.py"  # shift every line of report.py and add a new module
+    report.write_text('"""Balance reports rendered as plain-text tables."""\n# Columns: name, amount.\n\n'
+                      + report.read_text().split("\n", 1)[1])
+    (repo / "ledger" / "budget.py").write_text('"""Monthly budgets per account."""\n\n\ndef over_budget(balance: int, '
+                                               'limit: int) -> bool:\n    """True when spending passed the limit."""\n'
+                                               '    return balance > limit\n')
+    git("add", ".")
+    git("commit", "-qm", "head")
+    ep = _episode(repo, tmp_path / "run", task="update", seed=1)
+    assert ep.stop_reason == "end_turn", ep.errors
+    affected, to_create = parse_update_prompt(ep.task.prompt)
+    assert to_create == ["ledger.md"] and "components/report/index.md" in affected  # SemanticWiki's naming
+    written = [args["pagePath"] for name, args, _ in _calls(ep) if name == "write_wiki_page"]
+    assert set(written) == set(affected) | {"ledger.md", "README.md"}  # rewrites, the new page, the hub linking it
+    assert "](./ledger.md)" in ep.wiki["README.md"]
+    assert _check_citations(ep.wiki, repo) == []
+    assert ep.score["checks"]["links"]["stats"]["broken_links"] == 0 and ep.score["reward"] >= 0.9

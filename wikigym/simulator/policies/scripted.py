@@ -46,6 +46,7 @@ from wikigym.simulator.teacher.protocol import (
     parse_page_list,
     parse_search,
     parse_tree,
+    parse_update_prompt,
     parse_verify,
     resolve,
     result_text,
@@ -245,6 +246,9 @@ class ScriptedTeacher:
 
     def _start(self, prompt: str, first: bool) -> Script:
         kind, missing = self._task_kind()
+        update = parse_update_prompt(prompt)
+        if update is not None:
+            return self._update(*update)
         # Continuation prompts (SemanticWiki's and wikigym's wordings differ) list the pages as `- <page>.md` bullets.
         asks_missing = bool(parse_missing_prompt(prompt))
         if first and kind == "generate" and not asks_missing:
@@ -390,6 +394,25 @@ class ScriptedTeacher:
         missing = [p for p in missing if p not in self.existing]
         linkable = self.existing | set(missing)
         yield from self._create(missing, linkable, turns=1, generate=False)
+
+    def _update(self, affected: list[str], to_create: list[str]) -> Script:
+        """update-wiki: rewrite the affected pages from the current code, create the new ones, link them from the
+        README, verify."""
+        results = yield _Turn(self.phr.say("turn.continue"), [_Call(self.names.list_pages, {}, "pages"),
+                                                                self._verify()],
+                              "See which pages exist before rewriting the ones the code changes affect.")
+        self._absorb(results)
+        rewrite = [p for p in affected if p in self.existing] if self.existing else list(affected)
+        create = [p for p in to_create if p not in self.existing]
+        verify_text = next((r.text for r in results if r.call.purpose == "verify" and not r.error), "")
+        for target, source in parse_verify(verify_text)[1]:
+            p = resolve(source, target)
+            if p.endswith(".md") and not p.startswith("..") and p not in create:
+                create.append(p)
+        if create and "README.md" in self.existing and "README.md" not in rewrite:
+            rewrite.append("README.md")  # new pages get a link from the hub
+        linkable = self.existing | set(create)
+        yield from self._create(create + rewrite, linkable, turns=1, generate=False)
 
     def _create(self, missing: list[str], linkable: set[str], turns: int, generate: bool) -> Script:
         """Research and write `missing` pages, then verify (the shared fix-up path)."""

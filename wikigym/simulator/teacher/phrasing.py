@@ -67,8 +67,8 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "Wiki generation finished with {n_pages} pages; the completeness check passes with 0 broken links.",
     ),
     "turn.done_continue": (
-        "Created {n_new} missing page(s); verification now reports no broken links.",
-        "The missing pages ({n_new}) are written and every internal link resolves.",
+        "Wrote {n_new} page(s); verification now reports no broken links.",
+        "The {n_new} page(s) are written and every internal link resolves.",
     ),
     "turn.giveup": (
         ("Verification still reports broken links after {n} passes; stopping here so the remaining issues can be "

@@ -210,6 +210,30 @@ def parse_missing_prompt(prompt: str) -> list[str]:
     return [m.group(1).strip() for m in re.finditer(r"^- (\S[^\n]*?\.md)\s*$", prompt, re.MULTILINE)]
 
 
+def parse_update_prompt(prompt: str) -> tuple[list[str], list[str]] | None:
+    """(pages to update, pages to create) from an update-wiki prompt, or None when `prompt` is not one.
+
+    Both SemanticWiki's and wikigym's prompts list them under `### Wiki Pages to Update` and
+    `### New Wiki Pages to Create`.
+    """
+    sections: dict[str, list[str]] = {}
+    current = None
+    for line in prompt.splitlines():
+        h = re.match(r"^#{2,4}\s+(.*\S)\s*$", line)
+        if h:
+            current = h.group(1).lower()
+            sections.setdefault(current, [])
+            continue
+        b = re.match(r"^- `?([^`]+?\.md)`?\s*$", line)
+        if b and current is not None:
+            sections[current].append(b.group(1))
+    update = next((v for k, v in sections.items() if "pages to update" in k), None)
+    create = next((v for k, v in sections.items() if "pages to create" in k), None)
+    if update is None and create is None:
+        return None
+    return update or [], create or []
+
+
 def resolve(source_page: str, target: str) -> str:
     """A link target as written on `source_page`, as a wiki-root-relative path."""
     target = target.split("#")[0]
