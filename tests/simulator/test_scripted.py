@@ -22,7 +22,13 @@ from wikigym.simulator.policies.scripted import ScriptedTeacher
 from wikigym.simulator.record import EpisodeJob, RecordConfig, run_episode
 from wikigym.simulator.teacher import mermaid
 from wikigym.simulator.teacher.protocol import (
-    parse_page_list, parse_search, parse_tree, parse_update_prompt, parse_verify, resolve)
+    parse_page_list,
+    parse_search,
+    parse_tree,
+    parse_update_prompt,
+    parse_verify,
+    resolve,
+)
 from wikigym.tools.context import ToolContext, ToolResult
 from wikigym.tools.toolset import ToolSet, tool_schemas
 from wikigym.verifier import verify_wiki
