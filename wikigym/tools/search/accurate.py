@@ -178,6 +178,21 @@ class _FileChunker:
         self.windows(start, s.end_line, ctype, s.name, s.parent, s.docstring, s.signature, public)
 
 
+def _symbols(text: str, lang: str, parse_cache: Any) -> list[Any]:
+    """The repo layer's definitions for one file. With no cache given, only the symbol pass runs (search needs no
+    identifiers or imports, which cost as much again); with a cache, the full cached `parse_file`."""
+    if parse_cache is not None:
+        from wikigym.repos.parsing import parse_file
+
+        return list(parse_file(text, lang, parse_cache).symbols)
+    from wikigym.repos.symbols import extract_symbols
+    from wikigym.repos.syntax import Source, parser
+
+    data = text.encode("utf-8", "surrogatepass")
+    root = parser(lang).parse(data).root_node
+    return extract_symbols(root, Source(data, text.split("\n")), lang)
+
+
 def chunk_file_accurate(path: str, text: str, parse_cache: Any = None) -> list[dict]:
     """Tree-sitter chunks of one file (stored-chunk dicts with SemanticWiki's keys)."""
     lang, label = _language(path, text)
@@ -185,10 +200,8 @@ def chunk_file_accurate(path: str, text: str, parse_cache: Any = None) -> list[d
     fc = _FileChunker(path, text, lang, label)
     symbols: list[Any] = []
     if lang is not None and text.strip():
-        from wikigym.repos.parsing import parse_file
-
         try:
-            symbols = list(parse_file(text, lang, parse_cache).symbols)
+            symbols = _symbols(text, lang, parse_cache)
         except (ValueError, RecursionError):
             symbols = []
     n = len(fc.lines)
@@ -208,14 +221,10 @@ def chunk_file_accurate(path: str, text: str, parse_cache: Any = None) -> list[d
 
 
 def _chunk_item(item: tuple[str, str]) -> list[tuple[dict, list[str]]]:
-    from wikigym.repos.parsing import ParseCache
-
     path, text = item
-    chunks = chunk_file_accurate(path, text, _WORKER_CACHE.setdefault("c", ParseCache(None)))
+    chunks = chunk_file_accurate(path, text, None)
     return [(c, tokenize(_bm25_text(c))) for c in chunks]
 
-
-_WORKER_CACHE: dict[str, Any] = {}
 
 
 def _bm25_text(c: dict) -> str:
