@@ -1,9 +1,9 @@
 """The scripted teacher end to end: real loop, real sandbox tools, real verifier, on repositories it has never seen.
 
-Repositories: the bundled example repo, three small ones written here (Python-only, TypeScript-only, Go), and the
-standard library's `json` package copied into tmp (real code nobody here wrote). Each episode runs through
-`record.run_episode` (SemanticWiki's direct loop with verification passes, the scripted teacher, scoring with the
-trajectory), so what is checked is what `wikigym record` produces.
+Repositories: the bundled example repo, three small ones written here (Python-only, TypeScript-only, Go), and real
+code nobody here wrote, copied into tmp: the standard library's `json` package and `click` from site-packages. Each
+episode runs through `record.run_episode` (SemanticWiki's direct loop with verification passes, the scripted teacher,
+scoring with the trajectory), so what is checked is what `wikigym record` produces.
 """
 
 from __future__ import annotations
@@ -371,11 +371,20 @@ def stdlib_json_repo(root: Path) -> Path:
     return root
 
 
+def click_repo(root: Path) -> Path:
+    """`click` from site-packages (installed with typer): 12,000+ lines of real third-party code."""
+    import click
+
+    shutil.copytree(Path(click.__file__).parent, root / "click", ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
 REPOS = {
     "python": python_repo,
     "typescript": ts_repo,
     "go": go_repo,
     "stdlib-json": stdlib_json_repo,
+    "click": click_repo,
 }
 
 
@@ -672,3 +681,40 @@ def test_update_rewrites_affected_pages_against_the_new_code(tmp_path: Path) -> 
     assert "](./ledger.md)" in ep.wiki["README.md"]
     assert _check_citations(ep.wiki, repo) == []
     assert ep.score["checks"]["links"]["stats"]["broken_links"] == 0 and ep.score["reward"] >= 0.9
+
+
+def test_fast_forward_continues_a_forked_episode_without_redoing_work(tmp_path: Path) -> None:
+    """A fork replays the first steps of an episode, then hands the conversation to a fresh teacher."""
+    repo = python_repo(tmp_path / "py")
+    ep = _episode(repo, tmp_path / "run", seed=2)
+    at = len(ep.steps) // 2
+    wiki = tmp_path / "fork"
+    tools = ToolSet(ToolContext(repo_root=repo, wiki_root=wiki), "direct")
+    messages: list[dict[str, Any]] = [{"role": "user", "content": ep.task.prompt}]
+    prefix_writes = []
+    for step in ep.steps[:at]:  # replay the prefix through the real tools, as ReplayPolicy does
+        messages.append({"role": "assistant", "content": [{"type": "text", "text": step.text}] + [
+            {"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments} for c in step.tool_calls]})
+        results = []
+        for c in step.tool_calls:
+            out = tools.call(c.name, c.arguments).text
+            results.append({"type": "tool_result", "tool_use_id": c.id, "content": out})
+            if c.name == "write_wiki_page":
+                prefix_writes.append(c.arguments["pagePath"])
+        messages.append({"role": "user", "content": results})
+    teacher = ScriptedTeacher(open_repo(repo), seed=9)
+    teacher.fast_forward(ep.steps[:at])
+    later_writes = []
+    for _ in range(40):
+        turn = teacher.act(messages, tool_schemas("direct"), "system")
+        messages.append({"role": "assistant", "content": [
+            {"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments} for c in turn.tool_calls]})
+        if not turn.tool_calls:
+            break
+        later_writes += [c.arguments["pagePath"] for c in turn.tool_calls if c.name == "write_wiki_page"]
+        assert not any(c.name == "directory_tree" for c in turn.tool_calls)  # the prefix already explored
+        messages.append({"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": c.id, "content": tools.call(c.name, c.arguments).text}
+            for c in turn.tool_calls]})
+    assert prefix_writes and later_writes and not set(prefix_writes) & set(later_writes)
+    assert "All internal links are valid" in tools.call("verify_wiki_completeness", {}).text
