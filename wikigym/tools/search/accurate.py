@@ -19,6 +19,7 @@ What it deliberately does not do: reproduce SemanticWiki's chunks or scores (tha
 from __future__ import annotations
 
 import posixpath
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -220,10 +221,15 @@ def chunk_file_accurate(path: str, text: str, parse_cache: Any = None) -> list[d
     return fc.out
 
 
-def _chunk_item(item: tuple[str, str]) -> list[tuple[dict, list[str]]]:
+def _chunk_item(item: tuple[str, str]) -> list[tuple[dict, tuple[dict[str, int], int]]]:
     path, text = item
     chunks = chunk_file_accurate(path, text, None)
-    return [(c, tokenize(_bm25_text(c))) for c in chunks]
+    return [(c, _term_counts(c)) for c in chunks]
+
+
+def _term_counts(c: dict) -> tuple[dict[str, int], int]:
+    toks = tokenize(_bm25_text(c))
+    return dict(Counter(toks)), len(toks)
 
 
 
@@ -237,7 +243,8 @@ class AccurateIndex:
 
     profile = "accurate"
 
-    def __init__(self, docs: list[dict], tokens: list[list[str]], embedder: Any = None):
+    def __init__(self, docs: list[dict], counts: list[tuple[dict[str, int], int]] | None = None,
+                 embedder: Any = None):
         from wikigym.tools.search.index import is_test_file
 
         self.docs = docs
@@ -248,13 +255,14 @@ class AccurateIndex:
         doc_ids: list[int] = []
         tfs: list[int] = []
         lengths = np.zeros(len(docs), dtype=np.float64)
-        for d, toks in enumerate(tokens):
-            lengths[d] = len(toks)
-            counts: dict[str, int] = {}
-            for t in toks:
-                counts[t] = counts.get(t, 0) + 1
-            for t, n in counts.items():
-                tid = vocab.setdefault(t, len(vocab))
+        if counts is None:
+            counts = [_term_counts(d) for d in docs]
+        for d, (tf_map, length) in enumerate(counts):
+            lengths[d] = length
+            for t, n in tf_map.items():
+                tid = vocab.get(t)
+                if tid is None:
+                    tid = vocab[t] = len(vocab)
                 term_ids.append(tid)
                 doc_ids.append(d)
                 tfs.append(n)
@@ -288,16 +296,16 @@ class AccurateIndex:
         from wikigym.tools.search.index import map_files
 
         docs: list[dict] = []
-        tokens: list[list[str]] = []
+        counts: list[tuple[dict[str, int], int]] = []
         for file_chunks in map_files(_chunk_item, files, texts, workers):
-            for chunk, toks in file_chunks:
+            for chunk, tc in file_chunks:
                 docs.append(chunk)
-                tokens.append(toks)
+                counts.append(tc)
         if embedder is None and embedding_model:
             from wikigym.tools.search.embeddings import SentenceTransformerEmbedder
 
             embedder = SentenceTransformerEmbedder(embedding_model)
-        return cls(docs, tokens, embedder)
+        return cls(docs, counts, embedder)
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
