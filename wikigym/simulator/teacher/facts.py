@@ -380,8 +380,12 @@ class RepoFacts:
         ff = self.files.get(cls.path)
         if not ff:
             return []
-        return [s for s in ff.symbols if s.parent == cls.name and cls.start <= s.start <= cls.end
-                and s.kind in ("method", "function")]
+        # Go methods and Rust impl items live outside the type's own lines: match by parent name in the same file.
+        inside = [s for s in ff.symbols if s.parent == cls.name and cls.start <= s.start <= cls.end
+                  and s.kind in ("method", "function")]
+        if inside:
+            return inside
+        return [s for s in ff.symbols if s.parent == cls.name and s.kind in ("method", "function")]
 
     def bases_of(self, cls: Sym) -> list[str]:
         """Base classes named on the class's own header line that are classes of this repository."""

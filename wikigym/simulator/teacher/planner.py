@@ -160,7 +160,7 @@ def find_components(facts: RepoFacts) -> list[Component]:
 
     # Few, large components read poorly: split the largest directory into its sub-directories and files.
     while len(chosen) < SPLIT_BELOW:
-        big = [(u, fs) for u, fs in chosen if u not in fs and u != "." and len(fs) >= 4]
+        big = [(u, fs) for u, fs in chosen if u not in fs and u != "." and len(fs) >= 2]
         if not big:
             break
         unit, files = max(big, key=lambda kv: (weight(kv[1]), kv[0]))

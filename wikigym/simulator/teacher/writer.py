@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -218,7 +219,7 @@ def _symbol_section(ctx: WriteContext, c: Citer, s: Sym, level: str = "###") -> 
     else:
         lead = ctx.phr.say("symbol.lead_plain", name=s.name, kind=_kind(s), ref=ref, used=used)
     parts = [f"{level} `{s.name}`", lead, block]
-    if s.kind in ("class", "interface"):
+    if s.kind in ("class", "interface", "type"):
         methods = list({m.name: m for m in reversed(ctx.facts.methods_of(s))
                         if not m.name.startswith("__") or m.name == "__init__"}.values())[::-1]
         # One method per line: a line's backticked names must all match the citation on that line.
@@ -374,8 +375,8 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
         problem = "**Business Problem**: the component brings together " + "; ".join(
             f"{_lower_first(d)} (`{PurePosixPath(p).name}`)" for p, d in concerns[:4]) + "."
     elif doc and syms:
-        problem = (f"**Business Problem**: {ctx.plan.project} needs {_lower_first(doc.rstrip('.'))}; this component "
-                   f"provides it through {_names([s.name for s in syms], 3)}.")
+        problem = (f"**Business Problem**: {doc} {ctx.plan.project} relies on {_names([s.name for s in syms], 3)} "
+                   "for this.")
     elif doc:
         problem = phr.say("component.problem_doc", doc=doc)
     else:
@@ -538,7 +539,7 @@ def _hub(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     if entries:
         items = []
         for p in entries:
-            main = next((s for s in f.files[p].symbols if s.name in ("main", "cli", "run", "app")), None)
+            main = _main_of(f, p)
             r = _sym_ref(c, main) if main else c.ref(p, 1, f.files[p].n_lines)
             items.append(f"- `{r}`" + (f" - `{main.name}`" if main else ""))
         parts.append("## Entry Points\n\n" + "\n".join(items))
@@ -602,8 +603,7 @@ def _overview(spec: PageSpec, ctx: WriteContext) -> PageDraft:
 
     entry_secs = []
     for p in entries[:2]:
-        main = next((s for s in f.files[p].symbols if s.name in ("main", "cli", "run", "app") and s.parent is None),
-                    None) or next(iter(f.top_symbols(p, 1)), None)
+        main = _main_of(f, p) or next(iter(f.top_symbols(p, 1)), None)
         block = c.block(p, main.start, main.end) if main else c.block(p, 1, f.files[p].n_lines)
         if block:
             lead = (f"`{p}` starts the program; its `{main.name}` {_kind(main)} is shown below." if main
@@ -793,6 +793,19 @@ def _guide(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     script_lines = [f"- `{name}` (`{r}`)" for name, m, ln in scripts[:8] if (r := c.ref(m, ln))]
     if script_lines:
         parts.append("## Project Scripts\n\nCommands the project defines for itself:\n\n" + "\n".join(script_lines))
+    run = _run_section(ctx, c)
+    if run:
+        parts.append(run)
+    if plan.components:
+        rows = []
+        for comp in plan.components:
+            doc = next((f.files[p].doc for p in comp.key_files if p in f.files and f.files[p].doc), "")
+            defs = [s.name for p in comp.key_files[:2] for s in f.top_symbols(p, 2)]
+            what = doc or (f"defines {_names(defs, 3)}." if defs else "-")
+            rows.append(f"| {_component_link(ctx, page, comp)} | {comp.where} | {what} |")
+        parts.append("## Project Layout\n\nWhere things live, one row per documented component:\n\n"
+                     "| Component | Location | What it does |\n|-----------|----------|--------------|\n"
+                     + "\n".join(rows))
     first = []
     for p in [p for p in f.entry_points() if c.has(p)][:2] + [p for p in f.centrality() if c.has(p)][:3]:
         if any(p in x for x in first):
@@ -863,6 +876,12 @@ def _glossary(spec: PageSpec, ctx: WriteContext) -> PageDraft:
             if p in f.files:
                 for s in f.top_symbols(p, 5):
                     terms.setdefault(s.name, (s, plan.component_of(p)))
+    if len(terms) < 15:  # a small code base: its public methods are terms too
+        for name, (s, comp) in list(terms.items()):
+            if s.kind in ("class", "interface", "type"):
+                for m in f.methods_of(s):
+                    if not m.name.startswith("_") and f"{name}.{m.name}" not in terms:
+                        terms[f"{name}.{m.name}"] = (m, comp)
     parts = [phr.say("glossary.intro", project=plan.project)]
     by_letter: dict[str, list[str]] = {}
     for name in sorted(terms, key=str.lower)[:60]:
@@ -872,10 +891,24 @@ def _glossary(spec: PageSpec, ctx: WriteContext) -> PageDraft:
             continue
         lk = _link(ctx, page, comp.page) if comp else None
         what = s.doc or f"A {_kind(s)} in `{PurePosixPath(s.path).name}`."
+        used = f.fan_in.get(s.name, 0) if "." not in name else 0
+        usage = f"; mentioned in {used} other file(s)" if used else ""
         by_letter.setdefault(name[0].upper(), []).append(
-            f"- **{name}** ({_kind(s)}): {what} Defined at `{r}`" + (f"; see {lk}." if lk else "."))
+            f"- **{name}** ({_kind(s)}): {what} Defined at `{r}`{usage}" + (f"; see {lk}." if lk else "."))
     for letter in sorted(by_letter):
         parts.append(f"## {letter}\n\n" + "\n".join(by_letter[letter]))
+    modules = []
+    for comp in plan.components:
+        p = next((p for p in comp.key_files if c.has(p)), None)
+        if p is None:
+            continue
+        r = c.ref(p, 1, f.files[p].n_lines)
+        doc = f.files[p].doc or (f"{len(comp.files)} file(s) of code around "
+                                 f"{_names([s.name for s in f.top_symbols(p, 2)], 2)}.")
+        lk = _link(ctx, page, comp.page, title_case(comp.name)) or title_case(comp.name)
+        modules.append(f"- {lk} ({comp.where}): {doc} Main file `{r}`.")
+    if modules:
+        parts.append("## Components\n\nThe component names used across this wiki:\n\n" + "\n".join(modules))
     related, used = _related(ctx, page, [HUB, OVERVIEW])
     parts += [related, _footer(c)]
     return PageDraft(_assemble(parts), _one_line(f"Alphabetical index of {plan.project}'s key terms."), c.sources,
@@ -1010,6 +1043,43 @@ def _test_command(manifests: set[str], tests: list[str], reads: dict[str, str]) 
     if "Cargo.toml" in manifests:
         return "cargo test"
     return None
+
+
+def _main_of(f: RepoFacts, path: str, names: tuple[str, ...] = ("main", "cli", "run", "app")) -> Sym | None:
+    """The file's top-level entry function (`main`, `cli`, ...), never a package or module symbol of that name."""
+    return next((s for s in f.files[path].symbols if s.name in names and s.parent is None
+                 and s.kind == "function"), None)
+
+
+def _run_section(ctx: WriteContext, c: Citer) -> str:
+    """How to run the program, from its entry points: `go run ./dir`, `python -m pkg.mod`, each with its source."""
+    f = ctx.facts
+    items = []
+    for p in [p for p in f.entry_points() if c.has(p)][:3]:
+        text = ctx.reads[p]
+        lines = text.split("\n")
+        main = _main_of(f, p, names=("main",))
+        cmd = None
+        if p.endswith(".go") and re.search(r"^package main\b", text, re.M):
+            cmd = f"go run ./{posixpath.dirname(p)}" if "/" in p else "go run ."
+        elif p.endswith(".py"):
+            guard = next((i for i, line in enumerate(lines, 1) if line.startswith("if __name__ ==")), None)
+            if guard:
+                pkg = posixpath.dirname(p)
+                in_pkg = bool(pkg) and any(x == f"{pkg}/__init__.py" for x in f.inventory)
+                module = p[:-3].replace("/", ".")
+                cmd = f"python -m {module}" if in_pkg else f"python {p}"
+                if main is None:
+                    main = Sym("__main__", "other", p, guard, min(len(lines), guard + 3))
+        if not cmd or main is None:
+            continue
+        block = c.block(p, main.start, main.end, limit=16)
+        if block:
+            items.append(f"### `{p}`\n\n```bash\n{cmd}\n```\n\nThis runs the code below:\n\n{block}")
+    if not items:
+        return ""
+    return "## How to Run\n\nThe entry points found in the code, and the command that starts each:\n\n" + \
+        "\n\n".join(items)
 
 
 def _modification_patterns(ctx: WriteContext, c: Citer) -> list[str]:
