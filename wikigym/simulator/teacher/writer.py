@@ -1060,7 +1060,7 @@ def _run_section(ctx: WriteContext, c: Citer) -> str:
         lines = text.split("\n")
         main = _main_of(f, p, names=("main",))
         cmd = None
-        if p.endswith(".go") and re.search(r"^package main\b", text, re.M):
+        if p.endswith(".go") and re.search(r"^package main\b", text, re.MULTILINE):
             cmd = f"go run ./{posixpath.dirname(p)}" if "/" in p else "go run ."
         elif p.endswith(".py"):
             guard = next((i for i, line in enumerate(lines, 1) if line.startswith("if __name__ ==")), None)
