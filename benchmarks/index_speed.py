@@ -29,10 +29,10 @@ from pathlib import Path
 
 os.environ["WIKIGYM_PARSE_CACHE"] = "0"  # time parsing, not the repo layer's parse cache
 
-from wikigym.tools.context import ToolContext  # noqa: E402
-from wikigym.tools.search.index import build_index  # noqa: E402
-from wikigym.tools.search.inventory import discover_files  # noqa: E402
-from wikigym.tools.search.tool import direct_search_codebase  # noqa: E402
+from wikigym.tools.context import ToolContext
+from wikigym.tools.search.index import build_index
+from wikigym.tools.search.inventory import discover_files
+from wikigym.tools.search.tool import direct_search_codebase
 
 QUERIES = [
     "parse configuration file", "http request handler", "thread pool executor", "json decoder scanstring",
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> dict:
                      for prof in PROFILES]
 
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False,
                                 cwd=Path(__file__).parent).stdout.strip() or "unknown"
     except OSError:
         commit = "unknown"

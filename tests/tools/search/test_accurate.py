@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +59,7 @@ def test_huge_function_is_windowed() -> None:
     parts = [c for c in chunks if c["name"].startswith("huge")]
     assert len(parts) > 1 and parts[0]["name"] == f"huge (part 1/{len(parts)})"
     assert parts[0]["startLine"] == 1 and parts[-1]["endLine"] == 601
-    assert all(a["endLine"] + 1 == b["startLine"] for a, b in zip(parts, parts[1:]))
+    assert all(a["endLine"] + 1 == b["startLine"] for a, b in itertools.pairwise(parts))
 
 
 def _index(tmp_path: Path) -> ToolContext:

@@ -18,6 +18,7 @@ What it deliberately does not do: reproduce SemanticWiki's chunks or scores (tha
 
 from __future__ import annotations
 
+import math
 import posixpath
 from collections import Counter
 from typing import Any
@@ -291,7 +292,7 @@ class AccurateIndex:
 
     @classmethod
     def build(cls, files: list[str], texts: dict[str, str], embedding_model: str | None = None,
-              workers: int = 1, embedder: Any = None) -> "AccurateIndex":
+              workers: int = 1, embedder: Any = None) -> AccurateIndex:
         """Chunk and index `files` (repo-relative paths with their texts), on `workers` processes for big repos."""
         from wikigym.tools.search.index import map_files
 
@@ -356,7 +357,7 @@ class AccurateIndex:
         """Best chunks for `query`: BM25 alone, or BM25 + embedding cosine fused by RRF when a model is set."""
         from wikigym.tools.search.index import js_end
 
-        mr = max_results if (max_results and max_results == max_results) else 10
+        mr = max_results if (max_results and not math.isnan(max_results)) else 10
         k = js_end(mr)
         if not self.docs or k <= 0:
             return []

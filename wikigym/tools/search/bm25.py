@@ -62,12 +62,12 @@ class BM25Index:
     doc_count: int = 0
 
     @classmethod
-    def build(cls, docs: list[dict]) -> "BM25Index":
+    def build(cls, docs: list[dict]) -> BM25Index:
         """`buildBM25Index` over stored chunk metadata in document-id order."""
         return cls.from_counts([term_counts(meta) for meta in docs])
 
     @classmethod
-    def from_counts(cls, counts: list[tuple[dict[str, int], int]]) -> "BM25Index":
+    def from_counts(cls, counts: list[tuple[dict[str, int], int]]) -> BM25Index:
         """The index from per-document `(term frequencies, token count)` (see `term_counts`), in id order."""
         idx = cls()
         postings: dict[str, list[tuple[int, int]]] = {}

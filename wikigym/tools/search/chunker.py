@@ -312,9 +312,9 @@ def _infer_class_type(name: str, decorators: list[str]) -> str:
         return "controller"
     if low.endswith("service"):
         return "service"
-    if low.endswith("repository") or low.endswith("repo"):
+    if low.endswith(("repository", "repo")):
         return "repository"
-    if low.endswith("model") or low.endswith("entity"):
+    if low.endswith(("model", "entity")):
         return "model"
     if low.endswith("middleware"):
         return "middleware"
@@ -329,7 +329,7 @@ def _infer_function_type(name: str, params: list[dict]) -> str:
     low = name.lower()
     if low.startswith("use") and js_len(low) > 3:
         return "hook"
-    if low.startswith("test") or low.startswith("it") or "spec" in low:
+    if low.startswith(("test", "it")) or "spec" in low:
         return "test"
     if "handler" in low or "handle" in low:
         return "handler"
@@ -619,7 +619,7 @@ def chunk_cobol(file_path: str, content: str) -> list[dict]:
     lines = content.split("\n")
     chunks: list[dict] = []
     low_path = file_path.lower()
-    is_copybook = low_path.endswith(".cpy") or low_path.endswith(".copy")
+    is_copybook = low_path.endswith((".cpy", ".copy"))
     current: dict | None = None
     program_name = basename_no_ext(file_path)
     division = ""

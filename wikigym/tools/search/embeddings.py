@@ -16,7 +16,7 @@ which the goldens record, has no embeddings).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -35,7 +35,7 @@ def embedding_text(chunk: dict) -> str:
 class SentenceTransformerEmbedder:
     """Embeds chunks and queries with a sentence-transformers model (loaded lazily, once per process)."""
 
-    _models: dict[str, Any] = {}
+    _models: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, model_name: str, batch_size: int = 32):
         self.model_name = model_name

@@ -16,6 +16,7 @@ What it deliberately does not do: choose results (see `index.py`) or decide comp
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from wikigym.tools.context import NodeError
@@ -29,7 +30,7 @@ def js_truthy(v: Any) -> bool:
     if v is None or v is False:
         return False
     if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return v == v and v != 0
+        return not math.isnan(v) and v != 0
     if isinstance(v, str):
         return v != ""
     return True

@@ -24,8 +24,9 @@ import multiprocessing as mp
 import os
 import pickle
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from wikigym.tools.search.bm25 import BM25Index, term_counts, tokenize
 from wikigym.tools.search.chunker import rag_chunk_file
@@ -88,9 +89,7 @@ class SearchIndex:
         def allowed(doc_id: int) -> bool:
             if exclude_tests and tests[doc_id]:
                 return False
-            if types is not None and not docs[doc_id]["filePath"].endswith(types):
-                return False
-            return True
+            return types is None or docs[doc_id]["filePath"].endswith(types)
 
         return allowed
 
@@ -118,7 +117,7 @@ class SearchIndex:
         Returns result dicts: the stored chunk's keys plus `score`, and `vectorScore` / `bm25Score` where the
         hybrid lists had the chunk. Raises `JSRegexError` for query words V8 rejects as regexes.
         """
-        mr = max_results if (max_results and max_results == max_results) else 10  # `options.maxResults || 10`
+        mr = max_results if (max_results and not math.isnan(max_results)) else 10  # `options.maxResults || 10`
         if not self.docs:
             return []
         if mode == "keyword":
@@ -164,7 +163,7 @@ class SearchIndex:
 
 def js_end(x: float) -> int:
     """The end index `Array.prototype.slice(0, x)` uses (truncated; negative counts from the end, as in Python)."""
-    if x != x:
+    if math.isnan(x):
         return 0
     if x in (math.inf, -math.inf):
         return 2**62 if x > 0 else -(2**62)
@@ -261,7 +260,7 @@ def build_index(ctx: Any, file_order: list[str] | None = None) -> Any:
             try:
                 with open(path, "rb") as fh:
                     return pickle.load(fh)
-            except Exception:  # a stale or truncated cache file is rebuilt, never trusted
+            except Exception:  # noqa: BLE001, S110 - a stale or truncated cache file is rebuilt, never trusted
                 pass
     workers = int(extra.get("search_workers") or _default_workers())
     if profile == "accurate":

@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from wikigym.tools.search.domains import RUN_SEPARATORS
 from wikigym.tools.search.jsregex import CompiledTerm, compile_js_regex, count_matches

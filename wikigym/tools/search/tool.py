@@ -99,7 +99,7 @@ def sdk_search_codebase(ctx: ToolContext, args: dict) -> str:
     configured = ctx.max_results or 10
     try:
         wanted = _count(args.get("maxResults"), configured)
-        count = min(wanted, configured) if wanted == wanted else wanted
+        count = wanted if math.isnan(wanted) else min(wanted, configured)
         exclude = args.get("excludeTests")
         results = [] if _is_empty(index) else index.search(
             _query(args), max_results=count, file_types=args.get("fileTypes"),
@@ -109,5 +109,5 @@ def sdk_search_codebase(ctx: ToolContext, args: dict) -> str:
         return format_results(results)
     except NodeError as e:
         return f"Search error: {e.message}"
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - SemanticWiki returns any thrown error as text
         return f"Search error: {getattr(e, 'message', None) or str(e)}"

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from functools import lru_cache
-from typing import Any, Callable
+from collections.abc import Callable
+from functools import cache
+from typing import Any, ClassVar
 
 from wikigym.tools.search.jsstr import js_len
 
@@ -32,7 +33,7 @@ _TS_WS_SINGLE = set(" \t\v\f\u00a0\u0085\u1680\u202f\u205f\u3000\ufeff") | {chr(
 _LINE_BREAKS = set("\n\r\u2028\u2029")
 
 
-@lru_cache(maxsize=None)
+@cache
 def ts_parser(language: str) -> Any:
     """The tree-sitter parser SemanticWiki's ScriptKind maps to: TSX for `.tsx`/`.jsx`, TS otherwise."""
     from tree_sitter_language_pack import get_parser
@@ -120,7 +121,7 @@ _MODULE = {"module", "internal_module"}
 class TsNode:
     """One declaration as SemanticWiki's `processTypeScriptNode` sees it."""
 
-    __slots__ = ("kind", "node", "outer_start", "outer_end", "exported", "decorators", "private", "src")
+    __slots__ = ("decorators", "exported", "kind", "node", "outer_end", "outer_start", "private", "src")
 
     def __init__(self, kind: str, node: Any, outer_start: int, outer_end: int, src: SourceText,
                  exported: bool = False, decorators: list[Any] | None = None, private: bool = False):
@@ -327,8 +328,8 @@ class _GlobalScope:
     """Stands for `declare global { }` (a ModuleDeclaration named `global`)."""
 
     type = "global_scope"
-    named_children: list = []
-    children: list = []
+    named_children: ClassVar[list] = []
+    children: ClassVar[list] = []
 
     def child_by_field_name(self, name: str) -> None:
         return None
