@@ -27,6 +27,7 @@ from wikigym.simulator.teacher.phrasing import Phraser
 
 MAX_COMPONENTS = 8
 MAX_READS_PER_COMPONENT = 5
+MAX_RELATED = 4
 SPLIT_BELOW = 5  # split large directories while there are fewer components than this
 _INDEX_STEMS = ("__init__", "index", "mod", "lib", "__main__")
 HUB, OVERVIEW, DATAFLOW, GUIDE, GLOSSARY = (
@@ -42,6 +43,7 @@ class Component:
     unit: str  # the directory ("pkg/tools") or the file ("pkg/cli.py")
     files: list[str]
     key_files: list[str]
+    related_files: list[str] = field(default_factory=list)  # important files outside it that it imports or serves
 
     @property
     def page(self) -> str:
@@ -269,7 +271,19 @@ def plan_wiki(facts: RepoFacts, phr: Phraser) -> WikiPlan:
     dataflow_files = _dedupe(chain_files + transform[:2])[:7]
     in_components = {f for c in comps for f in c.files}
     uncovered = [m for m in facts.important_modules() if m not in in_components and _citable(facts, m)]
-    guide_files = _dedupe(entries[:2] + central[:2] + uncovered)
+    # Important files outside every component are cited where they belong: on the page of the component that
+    # imports them (or that they import) most, at most MAX_RELATED each; the rest on the getting-started guide.
+    leftovers = []
+    for m in uncovered:
+        def ties(c: Component, m: str = m) -> int:
+            return (sum(1 for f in c.files if m in facts.imports.get(f, []))
+                    + sum(1 for f in c.files if f in facts.imports.get(m, [])))
+        best = max(comps, key=lambda c: (ties(c), -comps.index(c)), default=None)
+        if best is not None and ties(best) > 0 and len(best.related_files) < MAX_RELATED:
+            best.related_files.append(m)
+        else:
+            leftovers.append(m)
+    guide_files = _dedupe(entries[:2] + central[:2] + leftovers)
     pages: list[PageSpec] = [
         PageSpec(HUB, f"{project} Wiki", "hub", files=_dedupe(discovery + entries[:2])),
         PageSpec(OVERVIEW, "Architecture Overview", "overview", files=_dedupe(discovery + overview_files),
@@ -283,8 +297,8 @@ def plan_wiki(facts: RepoFacts, phr: Phraser) -> WikiPlan:
         top_names = [s.name for f in c.key_files[:2] for s in facts.top_symbols(f, 1)]
         query = phr.pick([f"{c.name} {' '.join(top_names)}".strip(), f"how does {c.name} work",
                           f"{c.name} implementation"])
-        pages.append(PageSpec(c.page, title_case(c.name), "component", component=c, files=list(c.key_files),
-                              queries=[query], analyze=c.key_files[:1]))
+        pages.append(PageSpec(c.page, title_case(c.name), "component", component=c,
+                              files=_dedupe(c.key_files + c.related_files), queries=[query], analyze=c.key_files[:1]))
     pages.append(PageSpec(GUIDE, "Getting Started", "guide", files=_dedupe(discovery + guide_files)))
     glossary_files = _dedupe([f for c in comps for f in c.key_files[:2]])
     pages.append(PageSpec(GLOSSARY, "Glossary", "glossary", files=glossary_files))

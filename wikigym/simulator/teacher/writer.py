@@ -492,9 +492,20 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
 
     others_pages = [oc.page for oc in dep_comps + user_comps if oc.slug != comp.slug]
     related, used = _related(ctx, page, [OVERVIEW, DATAFLOW, *others_pages, GLOSSARY, HUB])
+    related_rows = []
+    for p in [p for p in comp.related_files if c.has(p) and p in f.files]:
+        r = c.ref(p, 1, f.files[p].n_lines)
+        top = f.top_symbols(p, 3)
+        what = f.files[p].doc or (f"defines {_names([s.name for s in top], 3)}." if top else "")
+        how = ("imported by this component" if any(p in f.imports.get(x, []) for x in comp.files)
+               else "imports this component")
+        if r:
+            related_rows.append(f"- `{r}` ({how})" + (f" - {what}" if what else ""))
+    related_files = ("## Related Files\n\nFiles outside this component that it works closely with:\n\n"
+                     + "\n".join(related_rows)) if related_rows else ""
     notes = _design_notes(ctx, comp, read_files)
-    content = _assemble([intro, business, overview, arch, table, how, cls_part, notes, usage, domain, related,
-                         _footer(c)])
+    content = _assemble([intro, business, overview, arch, table, how, cls_part, related_files, notes, usage, domain,
+                         related, _footer(c)])
     desc = doc or f"The {title} component ({comp.unit}): files, key definitions and relationships."
     return PageDraft(content, _one_line(desc), c.sources, used)
 
@@ -833,7 +844,7 @@ def _guide(spec: PageSpec, ctx: WriteContext) -> PageDraft:
                 t += (f"\n\nA test shows how the code is meant to be used. `{top[0].name}` "
                       f"(`{_sym_ref(c, top[0])}`):\n\n{block}")
         parts.append(t)
-    in_components = {p for comp in plan.components for p in comp.files}
+    in_components = {p for comp in plan.components for p in comp.files + comp.related_files}
     support = [p for p in f.important_modules() if p not in in_components and c.has(p) and p in f.files]
     if support:
         rows = []
