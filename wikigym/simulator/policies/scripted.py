@@ -105,6 +105,8 @@ class ScriptedTeacher:
         self.spec = PolicySpec(kind="scripted", seed=self.seed, extra={"mode": mode})
         self.names = ToolNames(mode)
         self.phr = Phraser(self.seed)
+        # Per-episode writing style: same seed, same style; quality is the same for every choice.
+        self.style = {"snippet_max": self.phr.pick([16, 20, 24, 28]), "details": self.phr.pick([4, 5, 6])}
         self._facts: RepoFacts | None = None
         self._plan: WikiPlan | None = None
         self.reads: dict[str, str] = {}
@@ -313,7 +315,8 @@ class ScriptedTeacher:
         return calls
 
     def _write(self, spec: PageSpec, linkable: set[str]) -> _Call:
-        ctx = WriteContext(facts=self.facts, plan=self.plan, reads=self.reads, linkable=linkable, phr=self.phr)
+        ctx = WriteContext(facts=self.facts, plan=self.plan, reads=self.reads, linkable=linkable, phr=self.phr,
+                           style=self.style)
         draft = compose(spec, ctx)
         args = self.names.write_args(spec.path, spec.title, draft.content, draft.description, draft.sources,
                                      draft.related)

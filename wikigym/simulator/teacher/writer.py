@@ -66,14 +66,19 @@ class WriteContext:
     linkable: set[str]
     phr: Phraser
     titles: dict[str, str] = field(default_factory=dict)
+    style: dict[str, int] = field(default_factory=dict)  # per-episode choices: snippet length, detail sections
+
+    def citer(self, page: str) -> Citer:
+        return Citer(self.reads, page, snippet_max=self.style.get("snippet_max", SNIPPET_MAX))
 
 
 class Citer:
     """Citations checked against read text; records which files a page cites."""
 
-    def __init__(self, reads: dict[str, str], page: str):
+    def __init__(self, reads: dict[str, str], page: str, snippet_max: int = SNIPPET_MAX):
         self.reads = reads
         self.page = page
+        self.snippet_max = snippet_max
         self.sources: list[str] = []
         self._lines: dict[str, list[str]] = {}
 
@@ -100,12 +105,13 @@ class Citer:
         self._note(path)
         return f"{path}:{start}" if start == end else f"{path}:{start}-{end}"
 
-    def snippet_range(self, path: str, start: int, end: int, limit: int = SNIPPET_MAX) -> tuple[int, int] | None:
+    def snippet_range(self, path: str, start: int, end: int, limit: int | None = None) -> tuple[int, int] | None:
         """The lines to show for a definition at start-end: all of it when short, else its head cut at a blank
         line (so a snippet ends between statements), never padded into the next definition."""
         lines = self.lines(path)
         if lines is None or not 1 <= start <= len(lines):
             return None
+        limit = limit or self.snippet_max
         end = min(end, len(lines))
         if end - start + 1 > limit:
             cut = start + limit - 1
@@ -115,7 +121,7 @@ class Citer:
             end -= 1
         return start, end
 
-    def block(self, path: str, start: int, end: int, limit: int = SNIPPET_MAX) -> str | None:
+    def block(self, path: str, start: int, end: int, limit: int | None = None) -> str | None:
         """`**Source:** [`path:a-b`](../path#La-Lb)` and the fenced snippet of exactly those lines."""
         rng = self.snippet_range(path, start, end, limit)
         if rng is None:
@@ -286,7 +292,7 @@ def _design_notes(ctx: WriteContext, comp: Component, files: list[str]) -> str:
         more = f" and {len(ext) - 6} more" if len(ext) > 6 else ""
         notes.append(f"- **External dependencies**: it imports {', '.join(shown)}{more} from outside the "
                      "repository.")
-    return "## Design Notes\n\n" + "\n".join(notes)
+    return ctx.phr.pick(["## Design Notes", "## At a Glance"]) + "\n\n" + "\n".join(notes)
 
 
 def _symbols_table(c: Citer, syms: list[Sym]) -> str:
@@ -356,7 +362,7 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     comp = spec.component
     assert comp is not None
     f, page, phr = ctx.facts, spec.path, ctx.phr
-    c = Citer(ctx.reads, page)
+    c = ctx.citer(page)
     read_files = [p for p in comp.key_files if c.has(p)]
     syms = [s for p in read_files for s in f.top_symbols(p, 4)]
     index_files = [p for p in comp.files if PurePosixPath(p).stem in ("__init__", "index", "mod", "lib", "doc")]
@@ -444,7 +450,7 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     detail_syms = [s for s in syms if s.span >= 3] or syms[:]
     detail_syms.sort(key=lambda s: (-(f.fan_in.get(s.name, 0) * 3 + (2 if s.doc else 0) + min(s.span, 60) / 20),
                                     s.path, s.start))
-    sections = [sec for s in detail_syms[:5] if (sec := _symbol_section(ctx, c, s))]
+    sections = [sec for s in detail_syms[:ctx.style.get("details", 5)] if (sec := _symbol_section(ctx, c, s))]
     if not sections:
         for p in read_files[:2]:
             block = c.block(p, 1, f.files[p].n_lines)
@@ -474,7 +480,8 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
                     if p not in comp.files and s_.name in words and p in f.files]
         if users_of:
             usage_lines.append(f"- `{s_.name}` is referenced in {_names(users_of, 3)}")
-    usage = ("## Where It Is Used\n\nOther files that mention this component's main definitions by name:\n\n"
+    usage = (ctx.phr.pick(["## Where It Is Used", "## Usage Across the Code"])
+             + "\n\nOther files that mention this component's main definitions by name:\n\n"
              + "\n".join(usage_lines)) if usage_lines else ""
 
     dep_comps = sorted({by_file[d].slug: by_file[d] for d in deps if d in by_file}.values(), key=lambda x: x.slug)
@@ -512,7 +519,7 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
 
 def _hub(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     f, page, phr = ctx.facts, spec.path, ctx.phr
-    c = Citer(ctx.reads, page)
+    c = ctx.citer(page)
     parts = [phr.say("hub.intro", project=ctx.plan.project)]
     readme = f.readme()
     if readme and readme in ctx.reads:
@@ -562,7 +569,7 @@ def _hub(spec: PageSpec, ctx: WriteContext) -> PageDraft:
 
 def _overview(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     f, page, phr, plan = ctx.facts, spec.path, ctx.phr, ctx.plan
-    c = Citer(ctx.reads, page)
+    c = ctx.citer(page)
     parts = [phr.say("overview.intro", project=plan.project, n_components=len(plan.components))]
     readme = f.readme()
     para = _readme_paragraph(ctx.reads[readme]) if readme and readme in ctx.reads else None
@@ -691,7 +698,7 @@ def _overview(spec: PageSpec, ctx: WriteContext) -> PageDraft:
 
 def _data_flow(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     f, page, phr, plan = ctx.facts, spec.path, ctx.phr, ctx.plan
-    c = Citer(ctx.reads, page)
+    c = ctx.citer(page)
     chain = [cs for cs in plan.chain]
     # Keep the chain only as far as every step is backed by read text.
     ok = []
@@ -783,7 +790,7 @@ def _data_flow(spec: PageSpec, ctx: WriteContext) -> PageDraft:
 
 def _guide(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     f, page, phr, plan = ctx.facts, spec.path, ctx.phr, ctx.plan
-    c = Citer(ctx.reads, page)
+    c = ctx.citer(page)
     parts = [phr.say("guide.intro", project=plan.project)]
     stats = f.language_stats()
     manifests = [m for m in f.manifests() if m in ctx.reads]
@@ -873,7 +880,7 @@ def _guide(spec: PageSpec, ctx: WriteContext) -> PageDraft:
 
 def _glossary(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     f, page, phr, plan = ctx.facts, spec.path, ctx.phr, ctx.plan
-    c = Citer(ctx.reads, page)
+    c = ctx.citer(page)
     terms: dict[str, tuple[Sym, Component | None]] = {}
     for comp in plan.components:
         for p in comp.key_files:
@@ -928,7 +935,7 @@ def _glossary(spec: PageSpec, ctx: WriteContext) -> PageDraft:
 
 def _topic(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     f, page, _phr = ctx.facts, spec.path, ctx.phr
-    c = Citer(ctx.reads, page)
+    c = ctx.citer(page)
     files = [p for p in spec.files if c.has(p)]
     syms = [s for p in files for s in f.top_symbols(p, 3)]
     doc = next((f.files[p].doc for p in files if p in f.files and f.files[p].doc), "")
