@@ -1,0 +1,359 @@
+"""Batched gpt-oss decoding: a static KV cache, CUDA-graph decode steps, continuous batching across episodes.
+
+`DecodeEngine(model)` takes a plain (or LoRA-merged) `GptOssForCausalLM` and generates with its weights through its
+own forward, built for decoding:
+- KV cache preallocated once: full-attention layers `[slots, kv_heads, max_len, head_dim]`; sliding layers a ring of
+  `sliding_window` positions per slot (all they can ever attend to).
+- One decode step for the first `b` slots attends over the first `L` cache positions; `(b, L)` are rounded up to
+  powers of two and each pair's step is captured once as a CUDA graph and replayed (hundreds of kernel launches per
+  token become one). The MoE runs as grouped GEMMs over the `b * k` routed copies (`moe.py`), so one stream reads
+  only its 4 experts per layer.
+- Prompts are prefilled one at a time (flex attention on CUDA) straight into a free slot.
+- Continuous batching: `generate` is thread-safe; a single worker thread admits waiting requests into free slots
+  between decode steps and retires finished ones at once (their slot is refilled by the last active one, so the
+  active slots stay `0..n-1`). Episodes of different lengths therefore never wait for each other.
+
+`generate(prompts, max_new_tokens, temperature, top_p, stop_ids, seed)` returns each prompt's new tokens (ending with
+the stop token when one was hit). Sampling: greedy at temperature 0, else temperature + nucleus (top-p).
+
+On CPU (or with `use_cuda_graph=False`) the same steps run eagerly: slower, but the same numbers (the tests use it).
+
+What it does not do: LoRA at decode time (merge the adapter first, as `load_for_inference` does), beam search,
+prefix caching across requests.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from wikigym.trainer.fast.attention import eager_sink_attention, flex_available, flex_sink_attention, \
+    padded_length, _make_block_mask
+from wikigym.trainer.fast.moe import experts_forward, grouped_mm_available
+from wikigym.trainer.fast.patch import causal_lm
+
+log = logging.getLogger(__name__)
+
+
+def _pow2(n: int, lo: int) -> int:
+    p = lo
+    while p < n:
+        p *= 2
+    return p
+
+
+def _rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    a, b = torch.chunk(x, 2, dim=-1)
+    return torch.cat((a * cos - b * sin, b * cos + a * sin), dim=-1)
+
+
+@dataclass
+class _Request:
+    prompt: list[int]
+    max_new_tokens: int
+    temperature: float
+    top_p: float
+    stop_ids: frozenset[int]
+    generator: torch.Generator | None
+    out: list[int] = field(default_factory=list)
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
+class DecodeEngine:
+    """Static-cache, CUDA-graph, continuously batched generation for one gpt-oss model (see the module docstring)."""
+
+    def __init__(self, model: Any, max_batch: int = 32, max_len: int = 16384, use_cuda_graph: bool = True,
+                 min_len_bucket: int = 256):
+        lm = causal_lm(model)
+        if any("lora_" in n for n, _ in lm.named_parameters()):
+            raise ValueError("DecodeEngine needs a plain or merged model; merge the LoRA first (merge_and_unload)")
+        self.lm = lm
+        cfg = lm.config
+        p = lm.lm_head.weight
+        self.device, self.dtype = p.device, p.dtype
+        self.max_batch, self.max_len = max_batch, max_len
+        self.layers = list(lm.model.layers)
+        self.kinds = [getattr(layer.self_attn, "sliding_window", None) for layer in self.layers]
+        self.n_heads, self.n_kv = cfg.num_attention_heads, cfg.num_key_value_heads
+        self.head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
+        self.top_k = cfg.num_experts_per_tok
+        self.min_len_bucket = min_len_bucket
+        ok, why = grouped_mm_available(self.device, self.dtype)
+        self.moe_backend = "grouped_mm" if ok else "segment"
+        self.flex_ok, _ = flex_available(self.device)
+        self.use_graphs = use_cuda_graph and self.device.type == "cuda" and self.moe_backend == "grouped_mm"
+        if use_cuda_graph and not self.use_graphs:
+            log.info("decode: CUDA graphs off (%s)", why or f"device {self.device.type}")
+        with torch.no_grad():
+            pos = torch.arange(max_len, device=self.device)[None]
+            cos, sin = lm.model.rotary_emb(torch.empty(1, device=self.device, dtype=self.dtype), pos)
+        self.cos, self.sin = cos[0], sin[0]  # [max_len, head_dim/2]
+        self.k_cache: list[torch.Tensor] = []
+        self.v_cache: list[torch.Tensor] = []
+        for w in self.kinds:
+            span = w if w else max_len
+            shape = (max_batch, self.n_kv, span, self.head_dim)
+            self.k_cache.append(torch.zeros(shape, device=self.device, dtype=self.dtype))
+            self.v_cache.append(torch.zeros(shape, device=self.device, dtype=self.dtype))
+        self.tokens = torch.zeros(max_batch, dtype=torch.long, device=self.device)
+        self.pos = torch.zeros(max_batch, dtype=torch.long, device=self.device)
+        self._graphs: dict[tuple[int, int], tuple[Any, torch.Tensor]] = {}
+        self._pool: Any = None
+        self._slots: list[_Request] = []
+        self._pos_host: list[int] = []
+        self._waiting: list[_Request] = []
+        self._cv = threading.Condition()
+        self._worker: threading.Thread | None = None
+        self.steps = 0
+
+    # ---- model math -------------------------------------------------------------------------------------------
+    def _attn_decode(self, i: int, layer: Any, h: torch.Tensor, pos: torch.Tensor, cos: torch.Tensor,
+                     sin: torch.Tensor, length: int) -> torch.Tensor:
+        b = h.shape[0]
+        at = layer.self_attn
+        q = at.q_proj(h).view(b, self.n_heads, self.head_dim)
+        k = at.k_proj(h).view(b, self.n_kv, self.head_dim)
+        v = at.v_proj(h).view(b, self.n_kv, self.head_dim)
+        q, k = _rope(q, cos[:, None], sin[:, None]), _rope(k, cos[:, None], sin[:, None])
+        rows = torch.arange(b, device=h.device)
+        window = self.kinds[i]
+        kc, vc = self.k_cache[i], self.v_cache[i]
+        if window:
+            kc[rows, :, pos % window] = k
+            vc[rows, :, pos % window] = v
+            keys, vals = kc[:b], vc[:b]
+            j = torch.arange(window, device=h.device)[None]
+            held = pos[:, None] - torch.remainder(pos[:, None] - j, window)  # position held in ring cell j
+            valid = held >= 0
+        else:
+            kc[rows, :, pos] = k
+            vc[rows, :, pos] = v
+            keys, vals = kc[:b, :, :length], vc[:b, :, :length]
+            valid = torch.arange(length, device=h.device)[None] <= pos[:, None]
+        g = self.n_heads // self.n_kv
+        qg = q.view(b, self.n_kv, g, self.head_dim)
+        scores = torch.matmul(qg, keys.transpose(-1, -2)).float() * at.scaling  # [b, kv, g, L]
+        scores = scores.masked_fill(~valid[:, None, None, :], float("-inf"))
+        sink = at.sinks.float().view(1, self.n_kv, g, 1).expand(b, -1, -1, 1)
+        probs = torch.softmax(torch.cat([scores, sink], dim=-1), dim=-1)[..., :-1]
+        out = torch.matmul(probs.to(vals.dtype), vals).reshape(b, self.n_heads * self.head_dim)
+        return at.o_proj(out)
+
+    def _moe(self, layer: Any, h: torch.Tensor) -> torch.Tensor:
+        mlp = layer.mlp
+        logits = F.linear(h, mlp.router.weight, mlp.router.bias)
+        top, idx = torch.topk(logits, self.top_k, dim=-1)
+        w = torch.softmax(top, dim=-1, dtype=top.dtype)
+        ex = mlp.experts
+        return experts_forward(h, idx, w, ex.gate_up_proj, ex.gate_up_proj_bias, ex.down_proj, ex.down_proj_bias,
+                               [], [], float(ex.alpha), float(ex.limit), self.moe_backend)
+
+    def _step(self, b: int, length: int) -> torch.Tensor:
+        """Logits [b, V] (float32) of the next token for slots 0..b-1 (tokens/pos from the static buffers)."""
+        tok, pos = self.tokens[:b], self.pos[:b]
+        x = self.lm.model.embed_tokens(tok)
+        cos, sin = self.cos[pos], self.sin[pos]
+        for i, layer in enumerate(self.layers):
+            x = x + self._attn_decode(i, layer, layer.input_layernorm(x), pos, cos, sin, length)
+            x = x + self._moe(layer, layer.post_attention_layernorm(x))
+        return self.lm.lm_head(self.lm.model.norm(x)).float()
+
+    def _prefill(self, slot: int, prompt: list[int]) -> torch.Tensor:
+        """Run `prompt` through the model into cache slot `slot`; return the last position's logits [V]."""
+        n = len(prompt)
+        if n >= self.max_len:
+            raise ValueError(f"prompt of {n} tokens does not fit max_len={self.max_len}; raise max_len")
+        ids = torch.tensor(prompt, device=self.device)[None]
+        x = self.lm.model.embed_tokens(ids)
+        cos, sin = self.cos[:n][None, :, None], self.sin[:n][None, :, None]
+        doc = torch.zeros(1, n, dtype=torch.int32, device=self.device)
+        masks: dict[Any, Any] = {}
+        for i, layer in enumerate(self.layers):
+            at = layer.self_attn
+            h = layer.input_layernorm(x)
+            q = _rope(at.q_proj(h).view(1, n, self.n_heads, self.head_dim), cos, sin).transpose(1, 2)
+            k = _rope(at.k_proj(h).view(1, n, self.n_kv, self.head_dim), cos, sin).transpose(1, 2)
+            v = at.v_proj(h).view(1, n, self.n_kv, self.head_dim).transpose(1, 2)
+            window = self.kinds[i]
+            if window:
+                keep = min(n, window)
+                cells = torch.arange(n - keep, n, device=self.device) % window
+                self.k_cache[i][slot][:, cells] = k[0, :, n - keep:]
+                self.v_cache[i][slot][:, cells] = v[0, :, n - keep:]
+            else:
+                self.k_cache[i][slot, :, :n] = k[0]
+                self.v_cache[i][slot, :, :n] = v[0]
+            if self.flex_ok:
+                if window not in masks:
+                    masks[window] = _make_block_mask(doc, window, padded_length(n))
+                o = flex_sink_attention(q, k, v, at.sinks, at.scaling, masks[window])
+            else:
+                o = eager_sink_attention(q, k, v, at.sinks, at.scaling, window, doc)
+            x = x + at.o_proj(o.reshape(1, n, -1))
+            h = layer.post_attention_layernorm(x)
+            x = x + self._moe(layer, h[0])[None]
+        return self.lm.lm_head(self.lm.model.norm(x[:, -1])).float()[0]
+
+    def _run_step(self, b: int, length: int) -> torch.Tensor:
+        if not self.use_graphs:
+            return self._step(b, length)
+        key = (b, length)
+        if key not in self._graphs:
+            try:
+                self._graphs[key] = self._capture(b, length)
+            except Exception as e:  # a kernel that cannot be captured: run eagerly from now on
+                log.warning("decode: CUDA graph capture failed (%s: %s); eager decoding", type(e).__name__, e)
+                self.use_graphs = False
+                return self._step(b, length)
+        graph, out = self._graphs[key]
+        graph.replay()
+        return out
+
+    def _capture(self, b: int, length: int) -> tuple[Any, torch.Tensor]:
+        saved = (self.tokens.clone(), self.pos.clone())
+        stream = torch.cuda.Stream()
+        stream.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(stream):
+            for _ in range(2):
+                self._step(b, length)
+        torch.cuda.current_stream().wait_stream(stream)
+        graph = torch.cuda.CUDAGraph()
+        if self._pool is None:
+            self._pool = torch.cuda.graph_pool_handle()
+        with torch.cuda.graph(graph, pool=self._pool):
+            out = self._step(b, length)
+        self.tokens.copy_(saved[0])
+        self.pos.copy_(saved[1])
+        return graph, out
+
+    # ---- sampling ---------------------------------------------------------------------------------------------
+    @staticmethod
+    def _sample(logits: torch.Tensor, reqs: list[_Request]) -> list[int]:
+        out = []
+        greedy = logits.argmax(dim=-1).tolist()
+        for row, r in enumerate(reqs):
+            if r.temperature <= 0:
+                out.append(greedy[row])
+                continue
+            probs = torch.softmax(logits[row] / r.temperature, dim=-1)
+            if r.top_p < 1.0:
+                sp, si = torch.sort(probs, descending=True)
+                cut = torch.cumsum(sp, 0) - sp > r.top_p
+                sp = sp.masked_fill(cut, 0.0)
+                choice = si[torch.multinomial(sp / sp.sum(), 1, generator=r.generator)]
+            else:
+                choice = torch.multinomial(probs, 1, generator=r.generator)
+            out.append(int(choice))
+        return out
+
+    # ---- scheduling ------------------------------------------------------------------------------------------
+    def _finished(self, r: _Request, tok: int, pos: int) -> bool:
+        return tok in r.stop_ids or len(r.out) >= r.max_new_tokens or pos >= self.max_len - 1
+
+    def _admit(self) -> None:
+        while True:
+            with self._cv:
+                if not self._waiting or len(self._slots) >= self.max_batch:
+                    return
+                r = self._waiting.pop(0)
+            slot = len(self._slots)
+            try:
+                logits = self._prefill(slot, r.prompt)
+                tok = self._sample(logits[None], [r])[0]
+            except Exception as e:
+                r.error = e
+                r.done.set()
+                continue
+            r.out.append(tok)
+            if self._finished(r, tok, len(r.prompt)):
+                r.done.set()
+                continue
+            self._slots.append(r)
+            self._pos_host.append(len(r.prompt))
+            self.tokens[slot] = tok
+            self.pos[slot] = len(r.prompt)
+
+    def _retire(self, slot: int) -> None:
+        last = len(self._slots) - 1
+        if slot != last:  # move the last active slot into the freed one so active slots stay 0..n-1
+            n = self._pos_host[last]
+            for i, w in enumerate(self.kinds):
+                span = slice(None) if w else slice(0, n)
+                self.k_cache[i][slot, :, span] = self.k_cache[i][last, :, span]
+                self.v_cache[i][slot, :, span] = self.v_cache[i][last, :, span]
+            self._slots[slot] = self._slots[last]
+            self._pos_host[slot] = self._pos_host[last]
+            self.tokens[slot] = self.tokens[last]
+            self.pos[slot] = self.pos[last]
+        self._slots.pop()
+        self._pos_host.pop()
+        self.pos[last] = 0
+
+    def step(self) -> None:
+        """Admit waiting requests, run one decode step for every active slot, retire finished requests."""
+        self._admit()
+        n = len(self._slots)
+        if n == 0:
+            return
+        b = min(_pow2(n, 1), self.max_batch)
+        length = min(_pow2(max(self._pos_host) + 1, self.min_len_bucket), self.max_len)
+        logits = self._run_step(b, length)[:n]
+        toks = self._sample(logits, self._slots)
+        self.steps += 1
+        done = []
+        for s, (r, t) in enumerate(zip(self._slots, toks)):
+            r.out.append(t)
+            self._pos_host[s] += 1
+            if self._finished(r, t, self._pos_host[s]):
+                done.append(s)
+        self.tokens[:n] = torch.tensor(toks, device=self.device)
+        self.pos[:n] += 1
+        for s in sorted(done, reverse=True):
+            r = self._slots[s]
+            self._retire(s)
+            r.done.set()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cv:
+                while not self._waiting and not self._slots:
+                    self._cv.wait()
+            try:
+                with torch.no_grad():
+                    self.step()
+            except Exception as e:  # fail every request in flight rather than hang their threads
+                log.exception("decode step failed")
+                with self._cv:
+                    pending = self._slots + self._waiting
+                    self._slots, self._pos_host, self._waiting = [], [], []
+                for r in pending:
+                    r.error = e
+                    r.done.set()
+
+    def generate(self, prompts: list[list[int]], max_new_tokens: int, temperature: float = 1.0, top_p: float = 1.0,
+                 stop_ids: list[int] | tuple[int, ...] = (), seed: int | None = None) -> list[list[int]]:
+        """New tokens for each prompt; thread-safe, continuously batched with every other caller's requests."""
+        reqs = []
+        for i, p in enumerate(prompts):
+            gen = None
+            if seed is not None and temperature > 0:
+                gen = torch.Generator(device=self.device)
+                gen.manual_seed(seed + i)
+            reqs.append(_Request(list(p), max_new_tokens, temperature, top_p, frozenset(stop_ids), gen))
+        with self._cv:
+            self._waiting.extend(reqs)
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._loop, name="wikigym-decode", daemon=True)
+                self._worker.start()
+            self._cv.notify_all()
+        for r in reqs:
+            r.done.wait()
+            if r.error is not None:
+                raise RuntimeError(f"generation failed: {r.error}") from r.error
+        return [r.out for r in reqs]

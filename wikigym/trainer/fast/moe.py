@@ -1,0 +1,203 @@
+"""gpt-oss experts as grouped GEMMs, with the LoRA deltas computed inside the same grouped products.
+
+transformers' gpt-oss MLP routes each token to `k` of `E` experts; its eager path loops over experts in Python, and
+PEFT's `target_parameters` LoRA adds a dense `[E, in, out]` delta to the whole expert stack on every forward. Here the
+token copies are sorted by expert once, and each projection is one grouped GEMM over contiguous segments:
+
+    y = x_e @ W_e + b_e + scaling * (x_e @ A_e) @ B_e      for every expert e at once
+
+so no delta weight is ever formed and there is no per-expert loop. Backends:
+- `grouped_mm`: `torch._grouped_mm` (CUTLASS grouped GEMM on Hopper), wrapped in an autograd function whose backward
+  is again grouped GEMMs (dx = dy @ W_e^T; dW_e = x_e^T @ dy_e only for weights that train, i.e. the LoRA factors).
+- `segment`: the same sort, then one padded batched matmul `[E, C, in] @ [E, in, out]` (C = the largest segment);
+  plain torch ops with autograd, for CPUs and builds without `_grouped_mm`.
+
+`experts_forward` is the pure function; `reference_experts_forward` is transformers' loop with explicit LoRA (tests).
+`lora_factors` reads PEFT's `ParamWrapper` layout (`lora_A` [r*E, in], `lora_B` [out, r*E]) into `[E, in, r]` and
+`[E, r, out]` factors.
+
+What it does not do: routing (the model's router runs unchanged) or the auxiliary load-balancing loss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+
+@dataclass
+class LoraFactor:
+    """`delta_W = scaling * lhs @ rhs` with lhs [E, in, r], rhs [E, r, out] (the orientation of the base weight)."""
+
+    lhs: torch.Tensor
+    rhs: torch.Tensor
+    scaling: float
+
+
+def grouped_mm_available(device: torch.device, dtype: torch.dtype) -> tuple[bool, str]:
+    """Whether `torch._grouped_mm` runs forward and backward for `dtype` on `device`, with the reason when not."""
+    if not hasattr(torch, "_grouped_mm"):
+        return False, f"torch {torch.__version__} has no _grouped_mm"
+    if device.type == "cuda":
+        if torch.cuda.get_device_capability(device)[0] < 9 and dtype == torch.bfloat16:
+            return False, "torch._grouped_mm needs sm90+ for bf16"
+        return True, ""
+    if dtype == torch.float32:
+        return True, ""
+    return False, f"torch._grouped_mm on {device.type} supports float32 only (got {dtype})"
+
+
+class _GroupedMM(torch.autograd.Function):
+    """`out[rows of e] = x[rows of e] @ w[e]` over sorted segments (`offs`: cumulative row ends, int32)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, w: torch.Tensor, offs: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(x, w, offs)
+        return torch._grouped_mm(x, w, offs=offs)
+
+    @staticmethod
+    def backward(ctx: Any, dy: torch.Tensor) -> tuple[Any, ...]:
+        x, w, offs = ctx.saved_tensors
+        dy = dy.contiguous()
+        dx = torch._grouped_mm(dy, w.transpose(-2, -1), offs=offs) if ctx.needs_input_grad[0] else None
+        dw = None
+        if ctx.needs_input_grad[1]:
+            dw = torch._grouped_mm(x.t(), dy, offs=offs)  # [E, in, out]; empty segments give zeros
+        return dx, dw, None
+
+
+def _segment_mm(x: torch.Tensor, w: torch.Tensor, counts: torch.Tensor, starts: torch.Tensor,
+                rows_idx: tuple[torch.Tensor, torch.Tensor], cap: int) -> torch.Tensor:
+    e, _, n = w.shape
+    padded = x.new_zeros(e, cap, x.shape[1])
+    padded = padded.index_put(rows_idx, x)
+    out = torch.bmm(padded, w)
+    return out[rows_idx]
+
+
+@dataclass
+class _Plan:
+    order: torch.Tensor  # [T*k] positions of the (token, slot) copies sorted by expert
+    token: torch.Tensor  # [T*k] token of each sorted copy
+    expert: torch.Tensor  # [T*k] expert of each sorted copy
+    offs: torch.Tensor  # [E] int32 cumulative ends
+    backend: str
+    rows_idx: tuple[torch.Tensor, torch.Tensor] | None = None
+    counts: torch.Tensor | None = None
+    starts: torch.Tensor | None = None
+    cap: int = 0
+
+
+def _plan(router_indices: torch.Tensor, num_experts: int, backend: str) -> _Plan:
+    k = router_indices.shape[-1]
+    flat = router_indices.reshape(-1)
+    order = torch.argsort(flat, stable=True)
+    expert = flat[order]
+    token = torch.div(order, k, rounding_mode="floor")
+    counts = torch.zeros(num_experts, dtype=torch.int64, device=flat.device)
+    counts.scatter_add_(0, flat.to(torch.int64), torch.ones_like(flat, dtype=torch.int64))  # no host sync
+    offs = torch.cumsum(counts, 0).to(torch.int32)
+    plan = _Plan(order, token, expert, offs, backend)
+    if backend == "segment":
+        starts = offs.to(torch.int64) - counts
+        within = torch.arange(flat.numel(), device=flat.device) - starts[expert]
+        plan.rows_idx = (expert, within)
+        plan.counts, plan.starts = counts, starts
+        plan.cap = int(counts.max().item()) if flat.numel() else 0
+    return plan
+
+
+def _mm(plan: _Plan, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    if plan.backend == "grouped_mm":
+        return _GroupedMM.apply(x, w, plan.offs)
+    assert plan.rows_idx is not None
+    return _segment_mm(x, w, plan.counts, plan.starts, plan.rows_idx, plan.cap)  # type: ignore[arg-type]
+
+
+def _project(plan: _Plan, x: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None,
+             loras: list[LoraFactor]) -> torch.Tensor:
+    y = _mm(plan, x, w)
+    if bias is not None:
+        y = y + bias[plan.expert].to(y.dtype)
+    for lo in loras:
+        mid = _mm(plan, x, lo.lhs.to(x.dtype).contiguous())
+        y = y + _mm(plan, mid, lo.rhs.to(x.dtype).contiguous()) * lo.scaling
+    return y
+
+
+def swiglu_interleaved(gate_up: torch.Tensor, alpha: float, limit: float) -> torch.Tensor:
+    """gpt-oss's clamped SwiGLU over interleaved [gate0, up0, gate1, up1, ...] columns."""
+    gate, up = gate_up[..., ::2], gate_up[..., 1::2]
+    gate = gate.clamp(min=None, max=limit)
+    up = up.clamp(min=-limit, max=limit)
+    return (up + 1) * (gate * torch.sigmoid(gate * alpha))
+
+
+def _topk_weights(routing_weights: torch.Tensor, router_indices: torch.Tensor) -> torch.Tensor:
+    """[T, k] weights whether the router gave [T, k] or (older transformers) a dense [T, E] score matrix."""
+    if routing_weights.shape[-1] != router_indices.shape[-1]:
+        return torch.gather(routing_weights, -1, router_indices)
+    return routing_weights
+
+
+def experts_forward(x: torch.Tensor, router_indices: torch.Tensor, routing_weights: torch.Tensor,
+                    gate_up_proj: torch.Tensor, gate_up_bias: torch.Tensor | None, down_proj: torch.Tensor,
+                    down_bias: torch.Tensor | None, gate_up_lora: list[LoraFactor], down_lora: list[LoraFactor],
+                    alpha: float, limit: float, backend: str = "grouped_mm") -> torch.Tensor:
+    """The MoE experts of one layer for tokens `x` [T, H] routed by `router_indices` [T, k]; returns [T, H].
+
+    Weights are transformers' gpt-oss layout: `gate_up_proj` [E, H, 2I] (interleaved gate/up), `down_proj` [E, I, H].
+    """
+    num_experts = gate_up_proj.shape[0]
+    plan = _plan(router_indices, num_experts, backend)
+    weights = _topk_weights(routing_weights, router_indices).reshape(-1)[plan.order]
+    xs = x[plan.token]
+    h = swiglu_interleaved(_project(plan, xs, gate_up_proj, gate_up_bias, gate_up_lora), alpha, limit)
+    out = _project(plan, h, down_proj, down_bias, down_lora)
+    out = out * weights[:, None].to(out.dtype)
+    return torch.zeros_like(x).index_add_(0, plan.token, out.to(x.dtype))
+
+
+def reference_experts_forward(x: torch.Tensor, router_indices: torch.Tensor, routing_weights: torch.Tensor,
+                              gate_up_proj: torch.Tensor, gate_up_bias: torch.Tensor, down_proj: torch.Tensor,
+                              down_bias: torch.Tensor, gate_up_lora: list[LoraFactor], down_lora: list[LoraFactor],
+                              alpha: float, limit: float) -> torch.Tensor:
+    """transformers' per-expert loop with the LoRA delta added to each expert's weight (the test reference)."""
+    w_gu, w_d = gate_up_proj, down_proj
+    for lo in gate_up_lora:
+        w_gu = w_gu + lo.scaling * (lo.lhs @ lo.rhs).to(w_gu.dtype)
+    for lo in down_lora:
+        w_d = w_d + lo.scaling * (lo.lhs @ lo.rhs).to(w_d.dtype)
+    weights = _topk_weights(routing_weights, router_indices)
+    out = torch.zeros_like(x)
+    for e in range(w_gu.shape[0]):
+        tok, slot = torch.where(router_indices == e)
+        if tok.numel() == 0:
+            continue
+        h = swiglu_interleaved(x[tok] @ w_gu[e] + gate_up_bias[e], alpha, limit)
+        y = (h @ w_d[e] + down_bias[e]) * weights[tok, slot, None]
+        out.index_add_(0, tok, y.to(x.dtype))
+    return out
+
+
+def lora_factors(wrapper: Any) -> list[LoraFactor]:
+    """The active LoRA factors of one PEFT `ParamWrapper` (none when adapters are disabled or merged)."""
+    if getattr(wrapper, "disable_adapters", False) or getattr(wrapper, "merged", False):
+        return []
+    out = []
+    for name in wrapper.active_adapters:
+        if name not in wrapper.lora_A:
+            continue
+        e = wrapper.num_experts
+        a = wrapper.lora_A[name].weight  # [r*E, in_features]
+        b = wrapper.lora_B[name].weight  # [out_features, r*E]
+        a = a.reshape(e, -1, a.shape[-1])  # [E, r, in]
+        b = b.reshape(b.shape[0], -1, e).permute(2, 0, 1)  # [E, out, r]
+        if getattr(wrapper, "_did_swap_in_out_features", False):
+            lhs, rhs = b, a  # PEFT read the parameter as (E, out, in): delta = B @ A in the weight's orientation
+        else:
+            lhs, rhs = a.transpose(-2, -1), b.transpose(-2, -1)
+        out.append(LoraFactor(lhs, rhs, float(wrapper.scaling[name])))
+    return out
