@@ -7,7 +7,9 @@ writes the page (`write_wiki_page`, always with `description` and `sources`; in 
 `frontmatter: {description, sources, related}`); finally it runs `verify_wiki_completeness`, creates any page the
 report names, verifies again, and ends with a short text and no tool calls. Several calls may share one turn
 (SemanticWiki runs them in order). `continue` tasks (and the loop's fresh verification conversations) list the
-existing pages, run the completeness check, and write only the missing pages.
+existing pages, run the completeness check, and write only the missing pages; `update` tasks rewrite the affected
+pages from the current code, write the pages to create, and relink the README. A fork hands the teacher the replayed
+prefix through `fast_forward(steps)`, so it neither re-explores nor rewrites pages.
 
 It plans from the `RepoSnapshot` (tree-sitter symbols, import graph, line numbers) but cites only what a `read_file`
 result in the conversation contains: every `path:start-end` is checked against that text before a page is written.
@@ -16,7 +18,8 @@ a failed search is skipped. The seed varies the exploration order, search querie
 seed on the same repository gives the same episode.
 
 What it deliberately does not do: judgement a model would add (the prose is templated around docstrings, names and
-graph facts), `update` tasks beyond writing pages that are missing, or calling tools itself (the loop does).
+graph facts; an update rewrites whole affected pages rather than editing sections), or calling tools itself (the
+loop does).
 
 Example:
     >>> teacher = ScriptedTeacher(open_repo("path/to/repo"), seed=1, mode="direct")  # doctest: +SKIP
@@ -119,7 +122,6 @@ class ScriptedTeacher:
         self._pending: list[tuple[str, _Call]] = []
         self._counter = 0
         self._conversations = 0
-        self._finished = False
         self.explored = False  # the repository tree was already seen (a forked episode's prefix)
         self.teacher_seconds = 0.0  # time spent planning and writing (tools excluded)
 
@@ -167,7 +169,6 @@ class ScriptedTeacher:
         self._script = None
 
     def _classify(self, name: str, args: dict[str, Any]) -> _Call | None:
-        n = self.names
         bare = name.split("__")[-1]
         key = {"read_file": "path", "read_text_file": "path", "search_codebase": "query",
                "analyze_code_structure": "filePath", "write_wiki_page": "pagePath"}.get(bare)
@@ -178,7 +179,6 @@ class ScriptedTeacher:
             return None
         if purpose == "tree":
             self.explored = True
-        del n
         return _Call(name, args, purpose, str(args.get(key, "")) if key else "")
 
     # -- plumbing -----------------------------------------------------------------------------------------------
@@ -216,8 +216,6 @@ class ScriptedTeacher:
             call_id = f"toolu_{digest}"
             calls.append(ToolCall(id=call_id, name=c.name, arguments=c.args))
             self._pending.append((call_id, c))
-        if not calls:
-            self._finished = True
         # Token counts are estimates (4 characters a token) so the loop's pruning sees a realistic history size.
         in_chars = len(json.dumps(messages, ensure_ascii=False, default=str))
         out_chars = len(turn.text) + len(turn.reasoning) + sum(len(json.dumps(c.args, ensure_ascii=False))
