@@ -380,6 +380,11 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     if len(concerns) >= 2:
         problem = "**Business Problem**: the component brings together " + "; ".join(
             f"{_lower_first(d)} (`{PurePosixPath(p).name}`)" for p, d in concerns[:4]) + "."
+    elif doc and [s for s in syms if s.doc]:
+        # The intro already quotes the module's docstring: state the problem through its definitions' own docs.
+        items = [f"- `{s.name}`: {s.doc}" for s in syms if s.doc][:4]
+        problem = (f"**Business Problem**: {ctx.plan.project} relies on this component for what its main "
+                   "definitions describe:\n\n" + "\n".join(items))
     elif doc and syms:
         problem = (f"**Business Problem**: {doc} {ctx.plan.project} relies on {_names([s.name for s in syms], 3)} "
                    "for this.")
