@@ -103,11 +103,12 @@ def _make_block_mask(doc: torch.Tensor, window: int | None, padded_len: int) -> 
                              _compile=doc.device.type == "cuda")
 
 
-@functools.lru_cache(maxsize=1)
-def _compiled_flex() -> Any:
+@functools.lru_cache(maxsize=2)
+def _flex(device_type: str) -> Any:
+    """Compiled flex_attention on CUDA; the uncompiled (forward-only) reference elsewhere."""
     from torch.nn.attention.flex_attention import flex_attention
 
-    return torch.compile(flex_attention)
+    return torch.compile(flex_attention) if device_type == "cuda" else flex_attention
 
 
 def flex_available(device: torch.device) -> tuple[bool, str]:
@@ -140,7 +141,7 @@ def flex_sink_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, sinks
     if sp != s:
         pad = (0, 0, 0, sp - s)
         q, k, v = (torch.nn.functional.pad(t, pad) for t in (q, k, v))
-    out, aux = _compiled_flex()(q, k, v, block_mask=block_mask, scale=scaling, enable_gqa=q.shape[1] != k.shape[1],
+    out, aux = _flex(q.device.type)(q, k, v, block_mask=block_mask, scale=scaling, enable_gqa=q.shape[1] != k.shape[1],
                                 return_aux=AuxRequest(lse=True))
     lse = aux.lse  # [B, Hq, Sp] float32 (natural log)
     # Rows with no allowed key (padding) have lse = -inf: the factor is 0 there, never NaN.

@@ -23,15 +23,16 @@ class _ChunkedCE(torch.autograd.Function):
     def forward(ctx: Any, hidden: torch.Tensor, weight: torch.Tensor, labels: torch.Tensor, chunk: int,
                 denom: float) -> torch.Tensor:
         n = hidden.shape[0]
-        total = torch.zeros((), dtype=torch.float32, device=hidden.device)
+        acc = torch.promote_types(hidden.dtype, torch.float32)  # float32 logits, float64 when given float64
+        total = torch.zeros((), dtype=acc, device=hidden.device)
         grad_h = torch.empty_like(hidden) if hidden.requires_grad else None
-        grad_w = torch.zeros_like(weight, dtype=torch.float32) if weight.requires_grad else None
+        grad_w = torch.zeros_like(weight, dtype=acc) if weight.requires_grad else None
         for start in range(0, n, chunk):
             h = hidden[start:start + chunk]
             y = labels[start:start + chunk]
             valid = y != IGNORE_INDEX
             safe = torch.where(valid, y, torch.zeros_like(y))
-            logits = (h @ weight.t()).float()
+            logits = (h @ weight.t()).to(acc)
             lse = torch.logsumexp(logits, dim=-1)
             target = logits.gather(1, safe[:, None]).squeeze(1)
             total += ((lse - target) * valid).sum()
@@ -39,11 +40,11 @@ class _ChunkedCE(torch.autograd.Function):
                 continue
             probs = torch.exp(logits - lse[:, None])
             probs.scatter_add_(1, safe[:, None], -torch.ones_like(probs[:, :1]))
-            probs *= (valid.float() / denom)[:, None]
+            probs *= (valid.to(acc) / denom)[:, None]
             if grad_h is not None:
                 grad_h[start:start + chunk] = (probs.to(weight.dtype) @ weight).to(hidden.dtype)
             if grad_w is not None:
-                grad_w += probs.t() @ h.float()
+                grad_w += probs.t() @ h.to(acc)
             del logits, probs
         ctx.save_for_backward(grad_h if grad_h is not None else torch.empty(0),
                               grad_w if grad_w is not None else torch.empty(0))

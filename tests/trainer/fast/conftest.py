@@ -1,0 +1,29 @@
+"""Shared fixtures: the tiny gpt-oss (hidden 64, 2 layers, 4 experts) with a LoRA whose B factors are non-zero."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(),
+                                reason="GPU path: needs CUDA (flex_attention backward, bf16 grouped GEMM, graphs)")
+
+
+def tiny_lora_model(dtype: str = "float32", device: str | None = None, sliding_window: int = 8, seed: int = 0):
+    from wikigym.trainer.config import LoraConfig, ModelConfig, TinyModelConfig
+    from wikigym.trainer.model import attach_lora, load_model
+
+    model = load_model(ModelConfig(name="tiny", dtype=dtype, seed=seed, tiny=TinyModelConfig(sliding_window=sliding_window)),
+                       device_map=device)
+    model = attach_lora(model, LoraConfig())
+    g = torch.Generator().manual_seed(seed + 1)
+    with torch.no_grad():
+        for n, p in model.named_parameters():
+            if "lora_B" in n:  # a fresh LoRA is zero: make the deltas real so the tests see them
+                p.copy_((torch.randn(p.shape, generator=g) * 0.05).to(p.dtype))
+    return model
+
+
+@pytest.fixture(scope="module")
+def tiny_lora():
+    return tiny_lora_model()
