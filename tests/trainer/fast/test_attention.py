@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from wikigym.trainer.fast.attention import FlexMasks, document_ids, eager_sink_attention, flex_sink_attention, \
-    padded_length
+from wikigym.trainer.fast.attention import (
+    FlexMasks,
+    document_ids,
+    eager_sink_attention,
+    flex_sink_attention,
+    padded_length,
+)
 
 from .conftest import needs_cuda
 

@@ -12,12 +12,13 @@ from .conftest import needs_cuda
 
 def _case(device: str, dtype: torch.dtype, t: int = 37, e: int = 4, h: int = 32, i: int = 16, k: int = 2, r: int = 8):
     g = torch.Generator().manual_seed(t * 31 + e)
-    mk = lambda *s, std=0.2: (torch.randn(*s, generator=g) * std).to(device, dtype)  # noqa: E731
+    mk = lambda *s, std=0.2: (torch.randn(*s, generator=g) * std).to(device, dtype)
     x = mk(t, h, std=1.0).requires_grad_()
     logits = torch.randn(t, e, generator=g)
     top, idx = torch.topk(logits, k, dim=-1)
     w = torch.softmax(top, dim=-1).to(device, dtype)
-    params = dict(gate_up_proj=mk(e, h, 2 * i), gate_up_bias=mk(e, 2 * i), down_proj=mk(e, i, h), down_bias=mk(e, h))
+    params = {"gate_up_proj": mk(e, h, 2 * i), "gate_up_bias": mk(e, 2 * i), "down_proj": mk(e, i, h),
+              "down_bias": mk(e, h)}
     lo_gu = LoraFactor(mk(e, h, r).requires_grad_(), mk(e, r, 2 * i).requires_grad_(), 2.0)
     lo_d = LoraFactor(mk(e, i, r).requires_grad_(), mk(e, r, h).requires_grad_(), 2.0)
     return x, idx.to(device), w, params, lo_gu, lo_d

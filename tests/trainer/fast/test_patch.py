@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import torch
 
-from wikigym.trainer.fast.patch import FastPathOptions, apply_fast_path, compare_with_eager, fast_path_report, \
-    remove_fast_path
+from wikigym.trainer.fast.patch import (
+    FastPathOptions,
+    apply_fast_path,
+    compare_with_eager,
+    fast_path_report,
+    remove_fast_path,
+)
 
 from .conftest import needs_cuda, tiny_lora_model
 

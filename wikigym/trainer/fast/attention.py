@@ -52,7 +52,7 @@ def eager_sink_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, sink
 
     q: [B, Hq, S, D]; k, v: [B, Hkv, S, D]; sinks: [Hq]; doc: [B, S] from `document_ids`.
     """
-    b, hq, s, d = q.shape
+    b, hq, s, _ = q.shape
     rep = hq // k.shape[1]
     k = k.repeat_interleave(rep, dim=1)
     v = v.repeat_interleave(rep, dim=1)

@@ -32,8 +32,13 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from wikigym.trainer.fast.attention import eager_sink_attention, flex_available, flex_sink_attention, \
-    padded_length, _make_block_mask
+from wikigym.trainer.fast.attention import (
+    _make_block_mask,
+    eager_sink_attention,
+    flex_available,
+    flex_sink_attention,
+    padded_length,
+)
 from wikigym.trainer.fast.moe import experts_forward, grouped_mm_available
 from wikigym.trainer.fast.patch import causal_lm
 
@@ -207,7 +212,7 @@ class DecodeEngine:
         if key not in self._graphs:
             try:
                 self._graphs[key] = self._capture(b, length)
-            except Exception as e:  # a kernel that cannot be captured: run eagerly from now on
+            except Exception as e:  # noqa: BLE001  (a kernel that cannot be captured: run eagerly from now on)
                 log.warning("decode: CUDA graph capture failed (%s: %s); eager decoding", type(e).__name__, e)
                 self.use_graphs = False
                 return self._step(b, length)
@@ -266,7 +271,7 @@ class DecodeEngine:
             try:
                 logits = self._prefill(slot, r.prompt)
                 tok = self._sample(logits[None], [r])[0]
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001  (reported to the request, never swallowed)
                 r.error = e
                 r.done.set()
                 continue

@@ -68,10 +68,9 @@ class _GroupedMM(torch.autograd.Function):
         return dx, dw, None
 
 
-def _segment_mm(x: torch.Tensor, w: torch.Tensor, counts: torch.Tensor, starts: torch.Tensor,
-                rows_idx: tuple[torch.Tensor, torch.Tensor], cap: int) -> torch.Tensor:
-    e, _, n = w.shape
-    padded = x.new_zeros(e, cap, x.shape[1])
+def _segment_mm(x: torch.Tensor, w: torch.Tensor, rows_idx: tuple[torch.Tensor, torch.Tensor],
+                cap: int) -> torch.Tensor:
+    padded = x.new_zeros(w.shape[0], cap, x.shape[1])
     padded = padded.index_put(rows_idx, x)
     out = torch.bmm(padded, w)
     return out[rows_idx]
@@ -85,8 +84,6 @@ class _Plan:
     offs: torch.Tensor  # [E] int32 cumulative ends
     backend: str
     rows_idx: tuple[torch.Tensor, torch.Tensor] | None = None
-    counts: torch.Tensor | None = None
-    starts: torch.Tensor | None = None
     cap: int = 0
 
 
@@ -104,7 +101,6 @@ def _plan(router_indices: torch.Tensor, num_experts: int, backend: str) -> _Plan
         starts = offs.to(torch.int64) - counts
         within = torch.arange(flat.numel(), device=flat.device) - starts[expert]
         plan.rows_idx = (expert, within)
-        plan.counts, plan.starts = counts, starts
         plan.cap = int(counts.max().item()) if flat.numel() else 0
     return plan
 
@@ -113,7 +109,7 @@ def _mm(plan: _Plan, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     if plan.backend == "grouped_mm":
         return _GroupedMM.apply(x, w, plan.offs)
     assert plan.rows_idx is not None
-    return _segment_mm(x, w, plan.counts, plan.starts, plan.rows_idx, plan.cap)  # type: ignore[arg-type]
+    return _segment_mm(x, w, plan.rows_idx, plan.cap)
 
 
 def _project(plan: _Plan, x: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None,

@@ -1,0 +1,172 @@
+"""LoRA training throughput of gpt-oss-20b-sized random weights: plain transformers + PEFT vs wikigym's fast path.
+
+One process, one model (24 layers, 32 experts, top-4, random bf16 weights, LoRA r=16 on q/k/v/o and both expert
+tensors, gradient checkpointing), one optimizer (AdamW on the LoRA parameters):
+1. baseline: the model as transformers + PEFT build it, at `--baseline-seq` tokens (and a probe of `--baseline-probe`
+   tokens, which recorded out-of-memory on the issue's H100);
+2. correctness: `compare_with_eager` on a packed batch (hidden states, loss, every LoRA gradient, fast vs eager);
+3. fast path: `apply_fast_path` (flex attention with sinks, grouped-GEMM MoE with LoRA inside, chunked CE) at each
+   `--seq-lens` length until one runs out of memory.
+Tokens/s = tokens per optimizer step / median step time (forward + backward + AdamW step, synchronised).
+
+Usage (on one GPU): `python benchmarks/train_throughput.py --out benchmarks/results/train_throughput.json`
+Prints a table and the fast/baseline ratio; writes the JSON (device, torch/transformers versions, every timing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+
+def build(layers: int | None) -> Any:
+    from transformers import GptOssForCausalLM
+
+    from wikigym.trainer.config import LoraConfig
+    from wikigym.trainer.model import attach_lora, gpt_oss_20b_config
+
+    config = gpt_oss_20b_config()
+    if layers:
+        config.num_hidden_layers = layers
+        config.layer_types = config.layer_types[:layers]
+    config._attn_implementation = "eager"
+    config.use_cache = False
+    torch.manual_seed(0)
+    prev = torch.get_default_dtype()
+    torch.set_default_dtype(torch.bfloat16)
+    try:
+        with torch.device("cuda"):
+            model = GptOssForCausalLM(config)
+    finally:
+        torch.set_default_dtype(prev)
+    model = attach_lora(model, LoraConfig(r=16, alpha=32))
+    model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    model.train()
+    return model
+
+
+def _batch(seq: int, packed: bool = False, seed: int = 0) -> dict[str, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    ids = torch.randint(0, 200000, (1, seq), generator=g)
+    batch = {"input_ids": ids.cuda(), "labels": ids.clone().cuda()}
+    if packed:  # three packed examples, positions restarting as TRL packs them
+        a, b = seq // 3, seq // 2
+        batch["position_ids"] = torch.cat([torch.arange(a), torch.arange(b - a), torch.arange(seq - b)])[None].cuda()
+    return batch
+
+
+def time_steps(model: Any, opt: Any, seq: int, steps: int, warmup: int) -> dict[str, Any]:
+    """Median seconds per optimizer step at `seq` tokens, or {'oom': True}."""
+    times = []
+    torch.cuda.reset_peak_memory_stats()
+    try:
+        for i in range(warmup + steps):
+            batch = _batch(seq, seed=i)
+            torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            loss = model(**batch).loss
+            loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            torch.cuda.synchronize()
+            if i >= warmup:
+                times.append(time.perf_counter() - t0)
+            del loss, batch
+    except torch.OutOfMemoryError as e:
+        opt.zero_grad(set_to_none=True)
+        gc.collect()
+        torch.cuda.empty_cache()
+        return {"seq_len": seq, "oom": True, "error": str(e).splitlines()[0][:200]}
+    med = statistics.median(times)
+    return {"seq_len": seq, "oom": False, "step_s": round(med, 4), "steps_s": [round(t, 4) for t in times],
+            "tokens_per_s": round(seq / med, 1), "peak_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seq-lens", default="2048,8192,32768,65536")
+    ap.add_argument("--baseline-seq", type=int, default=2048)
+    ap.add_argument("--baseline-probe", type=int, default=8192, help="0: skip the baseline's long-sequence probe")
+    ap.add_argument("--steps", type=int, default=3)
+    ap.add_argument("--long-steps", type=int, default=2, help="timed steps at 16k tokens and longer")
+    ap.add_argument("--check-seq", type=int, default=1024, help="tokens of the fast-vs-eager check (0: skip)")
+    ap.add_argument("--layers", type=int, default=0, help="fewer layers (quick runs); 0: all 24")
+    ap.add_argument("--skip-baseline", action="store_true")
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args()
+
+    import transformers
+
+    from wikigym.trainer.fast.patch import apply_fast_path, compare_with_eager
+
+    t0 = time.time()
+    model = build(args.layers or None)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=1e-5)
+    active = 3.6e9 if not args.layers else None
+    result: dict[str, Any] = {
+        "device": torch.cuda.get_device_name(), "torch": torch.__version__, "transformers": transformers.__version__,
+        "model": f"gpt-oss-20b architecture, random bf16 weights, {model.config.num_hidden_layers} layers",
+        "lora": "r=16 alpha=32 on q/k/v/o_proj and mlp.experts.gate_up_proj/down_proj (PEFT target_parameters)",
+        "trainable_parameters": sum(p.numel() for p in params), "gradient_checkpointing": True,
+        "baseline": "transformers + PEFT as built (attn eager, experts_implementation "
+                    f"{getattr(model.config, '_experts_implementation', None)!r}, full logits + transformers' loss)",
+        "build_s": round(time.time() - t0, 1),
+    }
+    print(f"built in {result['build_s']} s on {result['device']}", flush=True)
+    base = None
+    if not args.skip_baseline:
+        base = time_steps(model, opt, args.baseline_seq, args.steps, 1)
+        result["baseline_runs"] = [base]
+        print("baseline", base, flush=True)
+        if args.baseline_probe:
+            probe = time_steps(model, opt, args.baseline_probe, 1, 0)
+            result["baseline_runs"].append(probe)
+            print("baseline probe", probe, flush=True)
+    if args.check_seq:
+        check = compare_with_eager(model, _batch(args.check_seq, packed=True, seed=99))
+        result["correctness"] = check
+        print("correctness", {k: v for k, v in check.items() if k != "fast_path"}, flush=True)
+    report = apply_fast_path(model)
+    result["fast_path"] = report.to_dict()
+    print("fast path", report.to_dict(), flush=True)
+    runs = []
+    for seq in [int(s) for s in args.seq_lens.split(",") if s]:
+        steps = args.steps if seq < 16384 else args.long_steps
+        r = time_steps(model, opt, seq, steps, 1)
+        runs.append(r)
+        print("fast", r, flush=True)
+        if r["oom"]:
+            break
+    result["fast_runs"] = runs
+    ok = [r for r in runs if not r["oom"]]
+    at = next((r for r in ok if base and r["seq_len"] == base["seq_len"]), ok[0] if ok else None)
+    result["seq_len"] = at["seq_len"] if at else args.baseline_seq
+    result["tokens_per_s"] = at["tokens_per_s"] if at else None
+    result["baseline_tokens_per_s"] = base["tokens_per_s"] if base and not base["oom"] else None
+    result["ratio"] = round(result["tokens_per_s"] / result["baseline_tokens_per_s"], 2) \
+        if result["tokens_per_s"] and result["baseline_tokens_per_s"] else None
+    result["max_seq_len_without_oom"] = max((r["seq_len"] for r in ok), default=0)
+    result["baseline_max_seq_len_without_oom"] = max((r["seq_len"] for r in result.get("baseline_runs", [])
+                                                      if not r["oom"]), default=0)
+    if active and at:
+        result["mfu_estimate"] = round(at["tokens_per_s"] * 6 * active / 989e12, 3)
+    print("\nseq_len  baseline tok/s  fast tok/s  ratio")
+    print(f"{result['seq_len']:>7}  {result['baseline_tokens_per_s']}  {result['tokens_per_s']}  {result['ratio']}")
+    for r in ok:
+        print(f"fast {r['seq_len']:>6}: {r['tokens_per_s']} tok/s, peak {r['peak_gib']} GiB")
+    print(f"max_seq_len_without_oom: {result['max_seq_len_without_oom']}")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
