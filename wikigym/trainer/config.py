@@ -66,6 +66,23 @@ class LoraConfig(_Config):
         description="nn.Parameter names to adapt (gpt-oss's fused expert weights).")
 
 
+class FastConfig(_Config):
+    """wikigym's GPU fast path (`wikigym.trainer.fast`); each part falls back, with a logged reason, where it is
+    unavailable (CPU, old torch), so the defaults are safe everywhere."""
+
+    attention: bool = Field(True, description="Flex attention with gpt-oss sinks and sliding window, no score "
+                                              "matrix (CUDA, torch >= 2.9).")
+    moe: bool = Field(True, description="Experts as grouped GEMMs with the LoRA deltas inside (no dense delta, no "
+                                        "per-expert loop).")
+    chunked_loss: bool = Field(True, description="Chunked cross-entropy when the model is called with labels (TRL's "
+                                                 "trainers use their own fused LM head).")
+    loss_chunk_size: int = Field(2048, description="Tokens per chunk of the chunked cross-entropy.")
+    decode: bool = Field(True, description="rollout: static KV cache + CUDA-graph decoding with continuous batching "
+                                           "(CUDA only; transformers' generate otherwise).")
+    decode_max_len: int = Field(32768, description="rollout: longest prompt + answer the decode engine's KV cache "
+                                                   "holds.")
+
+
 class TrainConfig(_Config):
     """Optimisation settings shared by SFT and DPO."""
 
@@ -101,6 +118,7 @@ class SFTRunConfig(_Config):
     packing: bool = Field(True, description="Pack examples (best-fit decreasing) into max_length sequences; "
                                             "position ids restart per example so attention never crosses them.")
     init_adapter: Path | None = Field(None, description="Continue training this adapter instead of a fresh LoRA.")
+    fast: FastConfig = Field(default_factory=FastConfig, description="GPU fast path (kernels, chunked loss).")
 
 
 class SamplingConfig(_Config):
@@ -130,6 +148,7 @@ class RolloutConfig(_Config):
     fork_k: int = Field(2, description="Continuations sampled at each fork point.")
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)
     seed: int = Field(0, description="Sampling seed.")
+    fast: FastConfig = Field(default_factory=FastConfig, description="GPU fast path (decode engine).")
 
 
 class PairsConfig(_Config):
@@ -156,6 +175,7 @@ class DPORunConfig(_Config):
     loss_type: str = Field("sigmoid", description="TRL loss type.")
     precompute_ref_log_probs: bool = Field(False, description="Compute reference log-probs once before training "
                                                               "(saves memory and time per step).")
+    fast: FastConfig = Field(default_factory=FastConfig, description="GPU fast path (kernels, chunked loss).")
 
 
 class RefineConfig(_Config):

@@ -82,6 +82,9 @@ def run_dpo(cfg: DPORunConfig) -> dict[str, Any]:
     model = load_model(cfg.model, device_map="cuda" if torch.cuda.is_available() else None)
     model.config.use_cache = False
     model = attach_lora(model, cfg.lora, cfg.init_adapter, trainable=True)
+    from wikigym.trainer.fast.patch import apply_fast_path, options_from_config
+
+    fast = apply_fast_path(model, options_from_config(cfg.fast))  # falls back per part, with the reason
     trainable, total = count_trainable(model)
     out = Path(cfg.train.output_dir)
     args = DPOConfig(**training_arguments(
@@ -99,6 +102,7 @@ def run_dpo(cfg: DPORunConfig) -> dict[str, Any]:
         model.delete_adapter("ref")
     return _finish(trainer, out, started, "dpo", {
         "resumed_from": resume, "trainable_parameters": trainable, "total_parameters": total, "pairs": len(ds),
+        "fast_path": fast.to_dict(),
         "margins": [round(float(h.get("rewards/margins", float("nan"))), 6) for h in logs],
         "accuracies": [round(float(h.get("rewards/accuracies", float("nan"))), 6) for h in logs],
     })

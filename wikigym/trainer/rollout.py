@@ -176,8 +176,15 @@ class _Student:
             torch.manual_seed(cfg.seed)
             device = "cuda" if torch.cuda.is_available() else None
             model, tok = load_for_inference(cfg.model, cfg.adapter, device=device)
+            engine = None
+            if cfg.fast.decode and device == "cuda":
+                from wikigym.trainer.fast.decode import DecodeEngine
+
+                # Continuous batching across episode threads replaces the TurnBatcher's lock-step batches.
+                engine = DecodeEngine(model, max_batch=cfg.sampling.batch_size, max_len=cfg.fast.decode_max_len)
+                model.wikigym_engine = engine
             self.lead = HarmonyPolicy(spec, model, tok)
-            self.batcher = TurnBatcher(self.lead, batch_size=cfg.sampling.batch_size)
+            self.batcher = None if engine else TurnBatcher(self.lead, batch_size=cfg.sampling.batch_size)
             register_runtime(spec.model or "", model, tok, self.batcher)
 
     def policy(self) -> Policy:

@@ -101,6 +101,9 @@ def run_sft(cfg: SFTRunConfig) -> dict[str, Any]:
     model.config.use_cache = False
     model = attach_lora(model, cfg.lora, cfg.init_adapter, trainable=True)
     enable_packed_attention(model)
+    from wikigym.trainer.fast.patch import apply_fast_path, options_from_config
+
+    fast = apply_fast_path(model, options_from_config(cfg.fast))  # falls back per part, with the reason
     trainable, total = count_trainable(model)
     out = Path(cfg.train.output_dir)
     args = SFTConfig(**training_arguments(
@@ -116,5 +119,5 @@ def run_sft(cfg: SFTRunConfig) -> dict[str, Any]:
     trainer.train(resume_from_checkpoint=resume)
     return _finish(trainer, out, started, "sft", {
         "resumed_from": resume, "trainable_parameters": trainable, "total_parameters": total,
-        "train_examples": len(train_ds),
+        "train_examples": len(train_ds), "fast_path": fast.to_dict(),
     })

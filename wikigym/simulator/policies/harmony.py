@@ -165,24 +165,32 @@ class HarmonyPolicy:
 
         prompts = [render_prompt(m, t, s, self.render, self._reasoning) for m, t, s in requests]
         pad = self.tokenizer.pad_token_id
-        width = max(len(p) for p in prompts)
-        device = next(self.model.parameters()).device
-        ids = torch.full((len(prompts), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(prompts), width), dtype=torch.long)
-        for i, p in enumerate(prompts):  # left padding: every prompt ends at the last column
-            ids[i, width - len(p):] = torch.tensor(p)
-            mask[i, width - len(p):] = 1
         temperature = self.spec.temperature if self.spec.temperature is not None else 1.0
-        gen_kwargs: dict[str, Any] = dict(max_new_tokens=self.spec.max_tokens or 1024, eos_token_id=stop_token_ids(),
-                                          pad_token_id=pad, do_sample=temperature > 0)
-        if temperature > 0:
-            gen_kwargs.update(temperature=temperature, top_p=self.spec.top_p or 1.0, top_k=0)
-        with torch.no_grad():
-            out = self.model.generate(input_ids=ids.to(device), attention_mask=mask.to(device), **gen_kwargs)
+        engine = getattr(self.model, "wikigym_engine", None)
+        if engine is not None:  # wikigym.trainer.fast.decode: static cache, CUDA graphs, continuous batching
+            completions = engine.generate(prompts, self.spec.max_tokens or 1024, temperature=temperature,
+                                          top_p=self.spec.top_p or 1.0, stop_ids=stop_token_ids(),
+                                          seed=self.spec.seed)
+        else:
+            width = max(len(p) for p in prompts)
+            device = next(self.model.parameters()).device
+            ids = torch.full((len(prompts), width), pad, dtype=torch.long)
+            mask = torch.zeros((len(prompts), width), dtype=torch.long)
+            for i, p in enumerate(prompts):  # left padding: every prompt ends at the last column
+                ids[i, width - len(p):] = torch.tensor(p)
+                mask[i, width - len(p):] = 1
+            gen_kwargs: dict[str, Any] = dict(max_new_tokens=self.spec.max_tokens or 1024,
+                                              eos_token_id=stop_token_ids(), pad_token_id=pad,
+                                              do_sample=temperature > 0)
+            if temperature > 0:
+                gen_kwargs.update(temperature=temperature, top_p=self.spec.top_p or 1.0, top_k=0)
+            with torch.no_grad():
+                out = self.model.generate(input_ids=ids.to(device), attention_mask=mask.to(device), **gen_kwargs)
+            completions = [out[i, width:].tolist() for i in range(len(prompts))]
         stops = set(stop_token_ids())
         turns = []
         for i, p in enumerate(prompts):
-            completion = out[i, width:].tolist()
+            completion = completions[i]
             for j, t in enumerate(completion):
                 if t in stops:
                     completion = completion[:j + 1]

@@ -61,6 +61,12 @@ class FastPathReport:
         return asdict(self)
 
 
+def options_from_config(fast: Any) -> FastPathOptions:
+    """`FastPathOptions` from the trainer's `FastConfig` (any object with the same field names)."""
+    return FastPathOptions(attention=fast.attention, moe=fast.moe, chunked_loss=fast.chunked_loss,
+                           loss_chunk_size=fast.loss_chunk_size)
+
+
 def causal_lm(model: Any) -> Any:
     """The `GptOssForCausalLM` inside `model` (a PEFT model, or the causal LM itself)."""
     inner = model
