@@ -208,6 +208,17 @@ def _set(data: dict[str, Any], dotted: str, value: Any) -> None:
     cur[keys[-1]] = value
 
 
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """`["train.max_steps=3", "lora.r=8"]` -> `{"train.max_steps": 3, "lora.r": 8}` (values parsed as YAML)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"override {item!r} must look like section.key=value")
+        k, v = item.split("=", 1)
+        out[k.strip()] = yaml.safe_load(v)
+    return out
+
+
 def load_config(model: type[C], path: Path | None = None, overrides: dict[str, Any] | list[str] | None = None) -> C:
     """Read `path` (YAML), apply overrides (`{"train.max_steps": 3}` or `["train.max_steps=3"]`), validate.
 

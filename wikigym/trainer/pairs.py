@@ -5,6 +5,9 @@ Two kinds, each with its provenance (episodes, step, rewards):
 - **episode** pairs: for each task, the best and the worst scored episode, when their rewards differ by at least
   `min_margin`. The prompt is what both share (system, developer, user message); chosen/rejected are the rest of each
   episode's first conversation, with the loss mask of SFT (assistant tokens in, tool outputs out).
+- **teacher** pairs (`teacher_dirs`, used by `refine` with `teacher_pairs`): a task's best teacher episode against
+  its worst student rollout, when the margin allows, as a step pair at the first segment where they diverge (both
+  start from the same prompt), so the pair stays as short as one action.
 - **step** pairs: continuations forked from one shared prefix (`Episode.parent = {episode_id, step}`, written by
   `wikigym rollout` with forks; the simulator replays the prefix deterministically). Within each fork group the best
   and worst continuation are rendered per segment; the pair is the first generated segment where they differ, with the
@@ -102,8 +105,9 @@ def step_pair(best: Episode, worst: Episode, opts: RenderOptions) -> dict[str, A
     return None
 
 
-def build_pairs(episodes: list[Episode], cfg: PairsConfig, opts: RenderOptions | None = None) -> list[dict[str, Any]]:
-    """All pairs of `episodes` under `cfg` (scored episodes only)."""
+def build_pairs(episodes: list[Episode], cfg: PairsConfig, opts: RenderOptions | None = None,
+                teachers: list[Episode] | None = None) -> list[dict[str, Any]]:
+    """All pairs of `episodes` under `cfg` (scored episodes only); `teachers` adds teacher-vs-student pairs."""
     opts = opts or RenderOptions()
     scored = [e for e in episodes if episode_reward(e) is not None]
     rows: list[dict[str, Any]] = []
@@ -130,6 +134,20 @@ def build_pairs(episodes: list[Episode], cfg: PairsConfig, opts: RenderOptions |
                 if row is not None:
                     row["fork_step"] = key[1]
                     rows.append(row)
+    if teachers:
+        students: dict[str, list[Episode]] = defaultdict(list)
+        for e in scored:
+            if e.parent is None:
+                students[task_id(e)].append(e)
+        for tid in sorted(students):
+            best_t = max((t for t in teachers if task_id(t) == tid and episode_reward(t) is not None),
+                         key=lambda t: episode_reward(t) or 0.0, default=None)
+            worst = min(students[tid], key=lambda e: (episode_reward(e) or 0.0, e.episode_id))
+            if best_t is not None and (episode_reward(best_t) or 0) - (episode_reward(worst) or 0) >= cfg.min_margin:
+                row = step_pair(best_t, worst, opts)
+                if row is not None:
+                    row["kind"] = "teacher"
+                    rows.append(row)
     for r in rows:
         r.setdefault("fork_step", -1)
     return [r for r in rows if len(r["prompt_ids"]) + max(len(r["chosen_ids"]), len(r["rejected_ids"]))
@@ -137,15 +155,16 @@ def build_pairs(episodes: list[Episode], cfg: PairsConfig, opts: RenderOptions |
 
 
 def write_pairs(run_dirs: list[Path], out: Path, cfg: PairsConfig | None = None,
-                opts: RenderOptions | None = None) -> dict[str, Any]:
-    """Build pairs from the scored episodes of `run_dirs` and write them to `out`; returns the manifest."""
+                opts: RenderOptions | None = None, teacher_dirs: list[Path] | None = None) -> dict[str, Any]:
+    """Build pairs from the scored episodes of `run_dirs` (and teacher runs) and write them to `out`."""
     from datasets import Dataset
 
     cfg = cfg or PairsConfig()
     episodes: list[Episode] = []
     for d in run_dirs:
         episodes.extend(read_run_episodes(Path(d)))
-    rows = build_pairs(episodes, cfg, opts)
+    teachers = [e for d in teacher_dirs or [] for e in read_run_episodes(Path(d))]
+    rows = build_pairs(episodes, cfg, opts, teachers)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if (out / "manifest.json").exists():
@@ -166,6 +185,7 @@ def write_pairs(run_dirs: list[Path], out: Path, cfg: PairsConfig | None = None,
                 "scored": sum(1 for e in episodes if episode_reward(e) is not None), "pairs": len(rows),
                 "episode_pairs": sum(1 for r in rows if r["kind"] == "episode"),
                 "step_pairs": sum(1 for r in rows if r["kind"] == "step"),
+                "teacher_pairs": sum(1 for r in rows if r["kind"] == "teacher"),
                 "mean_margin": round(sum((r["chosen_reward"] or 0) - (r["rejected_reward"] or 0) for r in rows)
                                      / len(rows), 6) if rows else None}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

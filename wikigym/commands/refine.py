@@ -1,0 +1,34 @@
+"""`wikigym refine --config CONFIG.yaml --rounds N`: SFT, then rounds of rollout -> pairs -> DPO (resumable)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from wikigym.errors import WikigymError
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("refine")
+    def refine(
+        config: Path = typer.Option(..., "--config", help="YAML RefineConfig (configs/refine-tiny.yaml)."),
+        rounds: int = typer.Option(1, "--rounds", help="Refinement rounds."),
+        out: Path = typer.Option(None, "--out", help="Override `out` (RUN_DIR)."),
+        override: list[str] = typer.Option([], "--set", help="Any field: section.key=value (repeatable)."),
+    ) -> None:
+        """Iterate: sample, score, pair, DPO (or rejection-sampling SFT); a report per round in RUN_DIR/rounds/<n>/."""
+        from wikigym.trainer.config import RefineConfig, load_config, parse_overrides
+        from wikigym.trainer.refine import refine as run
+
+        try:
+            cfg = load_config(RefineConfig, config, {"out": out, **parse_overrides(override)})
+            reports = run(cfg, rounds, progress=lambda m: typer.echo(m, err=True))
+        except WikigymError as e:
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(2)
+        for rep in reports:
+            r = rep["rollouts"]["reward"]
+            held = rep.get("eval", {}).get("reward", {}).get("mean") if rep.get("eval") else None
+            typer.echo(f"round {rep['round']}: rollout reward mean {r['mean']} (p10 {r['p10']}, p90 {r['p90']}), "
+                       f"held-out {held}, adapter {rep['adapter']}")

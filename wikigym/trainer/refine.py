@@ -1,0 +1,172 @@
+"""`wikigym refine`: optional SFT, then N rounds of rollout -> score -> pairs -> DPO (or rejection-sampling SFT).
+
+Layout of `RefineConfig.out` (RUN_DIR):
+
+    sft/                      the SFT run (skipped when `sft` is absent; `initial_adapter` may start instead)
+    rounds/<n>/rollouts/      K scored student episodes per task (+ forks), sampled with the current adapter
+    rounds/<n>/pairs/         preference pairs of those rollouts           (refiner: dpo)
+    rounds/<n>/rs-data/       the best rollouts as an SFT dataset          (refiner: rejection_sft)
+    rounds/<n>/train/         the round's DPO/SFT run; train/adapter/ is the round's adapter
+    rounds/<n>/eval/          held-out tasks scored with the round's adapter (when `eval_tasks` is set)
+    rounds/<n>/report.json    written last: rewards (mean, percentiles, per check), tool-call validity, pages per
+                              episode, tokens, pairs, training losses/margins
+
+Resumable after a kill at any stage: each stage is skipped when its completion marker exists (`sft_result.json`,
+rollouts' finished episodes, `manifest.json`, `*_result.json`, `report.json`), rollouts skip finished episodes and
+training resumes from its newest checkpoint. A round that yields no pair (no reward margin) keeps the adapter and
+says so in its report.
+
+What it does not do: merge or export (`wikigym export gguf`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from wikigym.trainer.config import RefineConfig, SFTRunConfig
+
+Progress = Callable[[str], None]
+
+
+def _done(path: Path) -> dict[str, Any] | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _rollout_done(run_dir: Path, expected: int) -> bool:
+    from wikigym.trajectories.dataset import read_run_episodes
+
+    try:
+        return len(read_run_episodes(run_dir)) >= expected
+    except Exception:
+        return False
+
+
+def _rejection_data(cfg: RefineConfig, rollouts: Path, out: Path) -> dict[str, Any] | None:
+    """The top rollouts of each task as an SFT dataset, or None when none qualifies."""
+    from wikigym.errors import ConfigError
+    from wikigym.trainer.pairs import task_id
+    from wikigym.trajectories.dataset import ExportConfig, episode_reward, export_sft, read_run_episodes
+    from wikigym.trajectories.store import TrajectoryWriter
+
+    eps = [e for e in read_run_episodes(rollouts) if episode_reward(e) is not None]
+    by_task: dict[str, list] = {}
+    for e in eps:
+        by_task.setdefault(task_id(e), []).append(e)
+    keep = []
+    for tid in sorted(by_task):
+        best = sorted(by_task[tid], key=lambda e: -(episode_reward(e) or 0.0))[:cfg.rejection_top_k]
+        keep += [e for e in best if cfg.rejection_min_reward is None or (episode_reward(e) or 0) >=
+                 cfg.rejection_min_reward]
+    if not keep:
+        return None
+    sel = out / "selected"
+    sel.mkdir(parents=True, exist_ok=True)
+    if not (sel / "trajectories.jsonl").exists():
+        with TrajectoryWriter(sel / "trajectories.jsonl") as w:
+            for e in keep:
+                w.append(e)
+    try:
+        return export_sft([sel], out, ExportConfig(successful_only=False, validation_fraction=0.0,
+                                                   max_tokens=cfg.dpo.train.max_length))
+    except ConfigError:
+        return None
+
+
+def refine(cfg: RefineConfig, rounds: int, progress: Progress | None = None) -> list[dict[str, Any]]:
+    """Run (or resume) SFT and `rounds` refinement rounds; returns each round's report."""
+    from wikigym.trainer.dpo import run_dpo
+    from wikigym.trainer.pairs import write_pairs
+    from wikigym.trainer.rollout import load_tasks, rollout, summarize
+    from wikigym.trainer.sft import run_sft
+    from wikigym.trajectories.dataset import read_run_episodes
+
+    say = progress or (lambda _m: None)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "refine_config.json").write_text(cfg.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    adapter: Path | None = cfg.initial_adapter
+    if cfg.sft is not None:
+        sft_cfg = cfg.sft.model_copy(deep=True)
+        sft_cfg.train.output_dir = out / "sft"
+        res = _done(out / "sft" / "sft_result.json")
+        if res is None:
+            say("sft: training")
+            res = run_sft(sft_cfg)
+        else:
+            say("sft: done earlier, reusing its adapter")
+        adapter = Path(res["adapter"])
+    n_tasks = len(load_tasks(cfg.rollout.tasks))
+    reports = []
+    for n in range(1, rounds + 1):
+        rdir = out / "rounds" / str(n)
+        rep = _done(rdir / "report.json")
+        if rep is not None:
+            say(f"round {n}: done earlier (reward mean {rep['rollouts']['reward']['mean']})")
+            adapter = Path(rep["adapter"]) if rep.get("adapter") else adapter
+            reports.append(rep)
+            continue
+        t0 = time.time()
+        rcfg = cfg.rollout.model_copy(update={"adapter": adapter, "seed": cfg.rollout.seed + n})
+        ro_dir = rdir / "rollouts"
+        expected = n_tasks * cfg.rollout.k
+        if not _rollout_done(ro_dir, expected + (n_tasks * cfg.rollout.forks_per_task * cfg.rollout.fork_k
+                                                 if cfg.rollout.fork_k > 1 else 0)):
+            say(f"round {n}: rollouts ({expected} episodes{' + forks' if cfg.rollout.forks_per_task else ''})")
+            rollout(rcfg, ro_dir)
+        ro_summary = summarize([e for e in read_run_episodes(ro_dir) if e.parent is None])
+        say(f"round {n}: rollout reward mean {ro_summary['reward']['mean']}")
+        train_dir = rdir / "train"
+        info: dict[str, Any] = {}
+        new_adapter = adapter
+        if cfg.refiner == "dpo":
+            pdir = rdir / "pairs"
+            man = _done(pdir / "manifest.json")
+            if man is None:
+                teachers = [cfg.rollout.tasks] if cfg.pairs.teacher_pairs and Path(cfg.rollout.tasks).is_dir() else []
+                man = write_pairs([ro_dir], pdir, cfg.pairs, teacher_dirs=teachers)
+            info["pairs"] = {k: man.get(k) for k in ("pairs", "episode_pairs", "step_pairs", "teacher_pairs",
+                                                      "mean_margin")}
+            say(f"round {n}: {man['pairs']} pairs")
+            if man["pairs"]:
+                res = _done(train_dir / "dpo_result.json")
+                if res is None:
+                    dcfg = cfg.dpo.model_copy(deep=True)
+                    dcfg.pairs, dcfg.init_adapter, dcfg.model = pdir, adapter, cfg.rollout.model
+                    dcfg.train.output_dir = train_dir
+                    say(f"round {n}: DPO")
+                    res = run_dpo(dcfg)
+                info["train"] = {k: res.get(k) for k in ("steps", "losses", "margins", "accuracies", "seconds")}
+                new_adapter = Path(res["adapter"])
+            else:
+                info["train"] = {"skipped": "no pair had a reward margin >= min_margin; adapter kept"}
+        else:
+            data_dir = rdir / "rs-data"
+            man = _done(data_dir / "manifest.json") or _rejection_data(cfg, ro_dir, data_dir)
+            if man:
+                res = _done(train_dir / "sft_result.json")
+                if res is None:
+                    scfg = SFTRunConfig(data=data_dir, model=cfg.rollout.model, lora=cfg.dpo.lora,
+                                        train=cfg.dpo.train.model_copy(update={"output_dir": train_dir}),
+                                        init_adapter=adapter)
+                    say(f"round {n}: rejection-sampling SFT")
+                    res = run_sft(scfg)
+                info["train"] = {k: res.get(k) for k in ("steps", "losses", "seconds")}
+                new_adapter = Path(res["adapter"])
+            else:
+                info["train"] = {"skipped": "no rollout passed rejection_min_reward; adapter kept"}
+        if cfg.eval_tasks is not None:
+            ecfg = cfg.rollout.model_copy(update={"adapter": new_adapter, "tasks": cfg.eval_tasks, "k": cfg.eval_k,
+                                                  "forks_per_task": 0, "seed": 10_000 + n})
+            info["eval"] = rollout(ecfg, rdir / "eval")
+            say(f"round {n}: held-out reward mean {info['eval']['reward']['mean']}")
+        rep = {"round": n, "adapter": str(new_adapter) if new_adapter else None,
+               "start_adapter": str(adapter) if adapter else None, "refiner": cfg.refiner, "rollouts": ro_summary,
+               **info, "seconds": round(time.time() - t0, 2)}
+        rdir.mkdir(parents=True, exist_ok=True)
+        (rdir / "report.json").write_text(json.dumps(rep, indent=2) + "\n", encoding="utf-8")
+        adapter = new_adapter
+        reports.append(rep)
+    return reports
