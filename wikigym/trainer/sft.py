@@ -44,6 +44,12 @@ def use_bf16(train: TrainConfig) -> bool:
     return False  # CPU autocast in bf16 is slower than fp32 on most CPUs; tests and smoke runs stay in fp32
 
 
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
 def training_arguments(train: TrainConfig, **extra: Any) -> dict[str, Any]:
     """TrainingArguments fields shared by SFT and DPO."""
     import os
@@ -60,6 +66,7 @@ def training_arguments(train: TrainConfig, **extra: Any) -> dict[str, Any]:
         save_steps=train.save_steps, save_total_limit=train.save_total_limit, report_to=report or "none",
         seed=train.seed, optim=train.optim,
         max_grad_norm=train.max_grad_norm, remove_unused_columns=False, dataloader_num_workers=0,
+        dataloader_pin_memory=_cuda(),
         disable_tqdm=True, save_only_model=False, **extra)
 
 

@@ -1,0 +1,31 @@
+"""Trainer configs: YAML + overrides, unknown keys refused with the field named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wikigym.errors import ConfigError
+from wikigym.trainer.config import DPORunConfig, RefineConfig, SFTRunConfig, load_config, parse_overrides
+
+CONFIGS = Path(__file__).parents[2] / "configs"
+
+
+@pytest.mark.parametrize("name,model", [("sft-tiny.yaml", SFTRunConfig), ("dpo-tiny.yaml", DPORunConfig),
+                                        ("refine-tiny.yaml", RefineConfig), ("sft-20b.yaml", SFTRunConfig),
+                                        ("dpo-20b.yaml", DPORunConfig), ("refine-20b.yaml", RefineConfig)])
+def test_shipped_configs_validate(name, model):
+    cfg = load_config(model, CONFIGS / name)
+    assert cfg.model_dump()
+
+
+def test_overrides_apply_and_unknown_keys_fail(tmp_path):
+    cfg = load_config(SFTRunConfig, CONFIGS / "sft-tiny.yaml", parse_overrides(["train.max_steps=2", "lora.r=4"]))
+    assert cfg.train.max_steps == 2 and cfg.lora.r == 4 and cfg.model.name == "tiny"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("train:\n  max_stepz: 3\n")
+    with pytest.raises(ConfigError, match=r"train\.max_stepz"):
+        load_config(SFTRunConfig, bad)
+    with pytest.raises(ConfigError, match="section.key=value"):
+        parse_overrides(["nonsense"])
