@@ -11,6 +11,7 @@ pytest.importorskip("openai_harmony")
 
 from tests.trainer.episodes import TOOLS, make_episode  # noqa: E402
 from wikigym.trajectories.harmony import (  # noqa: E402
+    RAW_PREFIX,
     RenderOptions,
     decode,
     parse_completion,
@@ -36,8 +37,7 @@ def _anthropic(ep: Episode, upto: int) -> list[dict]:
         if step.text:
             blocks.append({"type": "text", "text": step.text})
         for c in step.tool_calls:
-            blocks.append({"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments or {},
-                           **({"raw_arguments": c.raw_arguments} if c.arguments is None else {})})
+            blocks.append({"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments or {}})
         msgs.append({"role": "assistant", "content": blocks})
         if step.tool_results:
             msgs.append({"role": "user", "content": [{"type": "tool_result", "tool_use_id": r.tool_use_id,
@@ -85,16 +85,19 @@ def test_loss_mask_covers_assistant_tokens_only():
 
 def test_every_segment_context_is_the_inference_prompt():
     """Training context of each generated segment == what `render_prompt` gives the student at that point."""
-    ep = make_episode("demo", 2, 0.5)
+    ep = make_episode("demo", 2, 0.5, invalid_call=True)
     exs, _ = render_episode(ep, RenderOptions(split="turn"))
-    # Segments: step0 (analysis+preamble+call1), call2, step1, step2 (final): one example each.
-    assert len(exs) == 4
-    step_of_segment = [0, None, 1, 2]
+    # Segments: step0 (analysis+preamble+call1), call2, step1 (malformed call), step2, step3 (final).
+    assert len(exs) == 5
+    step_of_segment = [0, None, 1, 2, 3]
     for ex, step in zip(exs, step_of_segment):
         first = ex.assistant_masks.index(1)
         if step is None:
             continue  # the second parallel call: the loop never asks the policy mid-turn
-        reasoning = {s.tool_calls[0].id: s.reasoning for s in ep.steps if s.tool_calls}
+        # What the policy remembers of its own turns: reasoning, and the raw text of its malformed call.
+        reasoning = {(s.tool_calls[0].id if s.tool_calls else "text:" + s.text): s.reasoning for s in ep.steps}
+        reasoning.update({RAW_PREFIX + c.id: c.raw_arguments for s in ep.steps for c in s.tool_calls
+                          if c.arguments is None})
         prompt = render_prompt(_anthropic(ep, step), ep.tools, ep.system_prompt, RenderOptions(), reasoning)
         assert ex.input_ids[:first] == prompt
 

@@ -161,14 +161,26 @@ def _block_text(content: Any) -> str:
     return "" if content is None else str(content)
 
 
+RAW_PREFIX = "raw:"
+
+
+def turn_key(blocks: list[dict[str, Any]]) -> str:
+    """Key under which a policy remembers what it produced for an assistant turn (its first call id, else its text)."""
+    for b in blocks:
+        if b.get("type") == "tool_use":
+            return str(b.get("id", ""))
+    return "text:" + "".join(b.get("text", "") for b in blocks if b.get("type") == "text")
+
+
 def anthropic_to_harmony(messages: list[dict[str, Any]], reasoning: dict[str, str] | None = None) -> list["Message"]:
     """Anthropic-shaped loop messages -> Harmony messages (without the system/developer header).
 
     Args:
         messages: `{"role": "user"|"assistant", "content": str | blocks}` as `wikigym.simulator.policy` describes;
             assistant `thinking` blocks (`{"type": "thinking", "thinking": ...}`) become `analysis`.
-        reasoning: reasoning to restore as `analysis` for assistant turns that carry none, keyed by the turn's first
-            `tool_use` id (the student policy remembers what it thought, since the loop may not send it back).
+        reasoning: what the student policy remembers of its own turns, since the loop does not send it back:
+            `analysis` to restore for a turn that carries none (keyed by `turn_key`), and the raw text of malformed
+            calls (keyed `raw:<call id>`; the loop sends such calls back with empty input).
 
     Returns:
         The messages in Harmony order: each call followed by its result.
@@ -196,8 +208,8 @@ def anthropic_to_harmony(messages: list[dict[str, Any]], reasoning: dict[str, st
         blocks = [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
         calls = [b for b in blocks if b.get("type") == "tool_use"]
         thinking = "".join(b.get("thinking", "") for b in blocks if b.get("type") == "thinking")
-        if not thinking and calls:
-            thinking = reasoning.get(calls[0].get("id", ""), "")
+        if not thinking:
+            thinking = reasoning.get(turn_key(blocks), "")
         text = "".join(b.get("text", "") for b in blocks if b.get("type") == "text")
         if thinking:
             out.append(_assistant(thinking, "analysis"))
@@ -213,7 +225,7 @@ def anthropic_to_harmony(messages: list[dict[str, Any]], reasoning: dict[str, st
                 out.append(_assistant(text, "commentary"))
             for c in calls:
                 names[c.get("id", "")] = c.get("name", "")
-                raw = c.get("raw_arguments")
+                raw = c.get("raw_arguments", reasoning.get(RAW_PREFIX + c.get("id", "")))
                 out.append(_call(c.get("name", ""), raw if raw is not None and not c.get("input") else _call_text(c)))
                 if c.get("id", "") in results:
                     out.append(_tool_result(c.get("name", ""), results[c["id"]]))
@@ -489,8 +501,7 @@ def parse_completion(tokens: list[int], call_id: str = "call_0") -> ParsedTurn:
             preamble.append(text)
     turn.reasoning = "\n".join(analysis)
     turn.text = "\n".join(final) if final else "\n".join(preamble)
-    if turn.tool_calls:
-        # Cut off inside a call: its arguments are incomplete, so they did not parse and the call is invalid.
+    if turn.tool_calls:  # a call cut off by max_tokens did not parse: it is already an invalid call
         turn.stop_reason = "tool_use"
     elif not ended and not final:
         turn.stop_reason = "max_tokens"

@@ -12,8 +12,9 @@ live episode has asked (or `max_wait_s` passed) and the batch is generated toget
 
 Models are loaded once per process: `register_runtime(name, model, tokenizer)` installs a loaded model under the
 name that `PolicySpec.model` refers to (rollouts do that); otherwise the policy loads `spec.model` itself
-(`spec.extra["adapter"]` optional). The policy remembers the reasoning it produced per tool call, because the loop
-sends assistant turns back without it and gpt-oss expects its chain's analysis in context.
+(`spec.extra["adapter"]` optional). The policy remembers the reasoning it produced per turn (and the raw text of
+malformed calls), because the loop sends assistant turns back without them and gpt-oss expects its chain's analysis
+in context: the prompt is then token for token what training rendered from the recorded steps.
 
 What it does not do: run tools, or serve a model over HTTP (use the `openai` policy with vLLM for large runs).
 """
@@ -27,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from wikigym.simulator.policy import AssistantTurn
-from wikigym.trajectories.harmony import RenderOptions, parse_completion, render_prompt, stop_token_ids
+from wikigym.trajectories.harmony import (RAW_PREFIX, RenderOptions, decode, parse_completion, render_prompt,
+                                          stop_token_ids, turn_key)
 from wikigym.trajectories.schema import PolicySpec, Usage
 
 Request = tuple[list[dict[str, Any]], list[dict[str, Any]], str]
@@ -154,8 +156,7 @@ class HarmonyPolicy:
         if self.batcher is not None:
             turn = self.batcher.submit((messages, tools, system))
             # The batch ran on the batcher's policy: copy this turn's reasoning into our memory too.
-            for c in turn.tool_calls:
-                self._reasoning[c.id] = turn.reasoning
+            self._remember(turn)
             return turn
         return self.act_batch([(messages, tools, system)])[0]
 
@@ -199,12 +200,20 @@ class HarmonyPolicy:
                 while completion and completion[-1] == pad:
                     completion.pop()
             parsed = parse_completion(completion, f"{self._prefix}_{next(self._ids)}")
-            for c in parsed.tool_calls:
-                self._reasoning[c.id] = parsed.reasoning
-            from wikigym.trajectories.harmony import decode
-
-            turns.append(AssistantTurn(text=parsed.text, reasoning=parsed.reasoning, tool_calls=parsed.tool_calls,
-                                       stop_reason=parsed.stop_reason, error=None,
-                                       usage=Usage(input_tokens=len(p), output_tokens=len(completion)),
-                                       raw_completion=decode(completion)))
+            turn = AssistantTurn(text=parsed.text, reasoning=parsed.reasoning, tool_calls=parsed.tool_calls,
+                                 stop_reason=parsed.stop_reason, error=None,
+                                 usage=Usage(input_tokens=len(p), output_tokens=len(completion)),
+                                 raw_completion=decode(completion))
+            self._remember(turn)
+            turns.append(turn)
         return turns
+
+    def _remember(self, turn: AssistantTurn) -> None:
+        """Keep this turn's reasoning and malformed call text: the loop sends the turn back without them."""
+        blocks = ([{"type": "text", "text": turn.text}] if turn.text else []) + [
+            {"type": "tool_use", "id": c.id} for c in turn.tool_calls]
+        if turn.reasoning:
+            self._reasoning[turn_key(blocks)] = turn.reasoning
+        for c in turn.tool_calls:
+            if c.arguments is None and c.raw_arguments is not None:
+                self._reasoning[RAW_PREFIX + c.id] = c.raw_arguments
