@@ -39,6 +39,15 @@ from typing import Any
 from wikigym.errors import UnknownMode
 from wikigym.simulator.policy import AssistantTurn
 from wikigym.simulator.teacher.facts import CITABLE_PATH, RepoFacts
+from wikigym.simulator.teacher.local_index import write_index
+from wikigym.simulator.teacher.local_page import PageWriter
+from wikigym.simulator.teacher.local_plan import build_plan as build_local_plan
+from wikigym.simulator.teacher.local_prompts import (
+    detect_local_task,
+    parse_index_prompt,
+    parse_page_prompt,
+    parse_plan_prompt,
+)
 from wikigym.simulator.teacher.phrasing import Phraser
 from wikigym.simulator.teacher.planner import PageSpec, WikiPlan, plan_wiki, topic_page
 from wikigym.simulator.teacher.protocol import (
@@ -60,6 +69,7 @@ from wikigym.trajectories.schema import PolicySpec, ToolCall, Usage
 MAX_TURNS = 58  # stay inside a sane budget whatever the repository
 MAX_VERIFY_PASSES = 3
 MAX_WRITES_PER_TURN = 3
+SINGLE_TURN_KINDS = ("plan", "page", "index")
 
 
 @dataclass
@@ -129,6 +139,8 @@ class ScriptedTeacher:
     def act(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], system: str) -> AssistantTurn:
         t0 = time.perf_counter()
         try:
+            if not tools:  # a single-turn request (SemanticWiki's local page-by-page mode): answer in text only
+                return self._answer_without_tools(messages)
             self._adopt_mode(tools)
             fresh = len(messages) == 1 or self._script is None
             if fresh:
@@ -148,6 +160,58 @@ class ScriptedTeacher:
             return self._emit(turn, messages)
         finally:
             self.teacher_seconds += time.perf_counter() - t0
+
+    def _answer_without_tools(self, messages: list[dict[str, Any]]) -> AssistantTurn:
+        """One text answer, no tool calls: the planner JSON, a page, the index, or a plain reply to anything else."""
+        last = next((m for m in reversed(messages) if m.get("role") == "user"), {}) if messages else {}
+        prompt = result_text(last.get("content"))
+        kind, _ = self._task_kind()
+        if kind not in SINGLE_TURN_KINDS:
+            kind = detect_local_task(prompt) or "other"
+        facts = self._facts_or_none()
+        if kind == "plan":
+            parsed = parse_plan_prompt(prompt)
+            plan = build_local_plan(parsed, facts, self.phr)
+            text = json.dumps(plan, indent=2, ensure_ascii=False)
+            reasoning = (f"{len(parsed.files)} files listed, {parsed.min_pages}-{parsed.max_pages} pages required: "
+                         f"grouping the code by directory and imports into {len(plan['pages'])} pages, JSON only.")
+        elif kind == "page":
+            parsed_page = parse_page_prompt(prompt)
+            text = PageWriter(facts, self.phr, self.style).write(parsed_page)
+            reasoning = (f"Page {parsed_page.title!r} ({parsed_page.page_type}) from the "
+                         f"{len(parsed_page.blocks)} source block(s) in the request; citing only lines shown there.")
+        elif kind == "index":
+            parsed_index = parse_index_prompt(prompt)
+            text = write_index(parsed_index, self.phr)
+            reasoning = f"Index over {len(parsed_index.pages)} pages, grouped by page type."
+        else:
+            text = self._plain_reply(facts)
+            reasoning = "No tools are offered for this request, so I answer in text."
+        in_chars = len(json.dumps(messages, ensure_ascii=False, default=str))
+        return AssistantTurn(text=text, reasoning=reasoning, tool_calls=[], stop_reason="end_turn",
+                             usage=Usage(input_tokens=in_chars // 4, output_tokens=(len(text) + len(reasoning)) // 4))
+
+    def _facts_or_none(self) -> RepoFacts | None:
+        if self.snapshot is None:
+            return None
+        try:
+            facts = self.facts
+            _ = facts.files  # parse now: a snapshot that cannot be read gives no facts rather than an exception later
+            return facts
+        except Exception:  # noqa: BLE001 - the single-turn answers work from the prompt alone when facts fail
+            return None
+
+    def _plain_reply(self, facts: RepoFacts | None) -> str:
+        """A short text answer to a request without tools that is none of the local-mode prompts."""
+        if facts is None:
+            return "No tools are available for this request, so I cannot inspect the repository to answer it."
+        langs = ", ".join(f"{name} ({n} files)" for name, n, _ in facts.language_stats()[:3]) or "no parsed code"
+        central = ", ".join(f"`{p}`" for p in facts.centrality()[:5])
+        text = (f"No tools are available for this request, so I can only summarise what I know about "
+                f"{facts.name}: it contains {langs}.")
+        if central:
+            text += f" Its most central source files are {central}."
+        return text
 
     def fast_forward(self, steps: list[Any]) -> None:
         """Learn what a replayed prefix already did (reads, searches, analyses, written pages), for forks.
