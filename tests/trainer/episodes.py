@@ -26,7 +26,8 @@ def make_episode(repo: str = "demo", n: int = 0, reward: float = 0.5, *, invalid
         Step(index=0, reasoning=f"I should look at the entry points of {repo} first.", text="Reading the sources.",
              tool_calls=[ToolCall(id=f"t{n}_0", name="read_file", arguments={"path": files[0]}),
                          ToolCall(id=f"t{n}_1", name="read_file", arguments={"path": files[1]})],
-             tool_results=[ToolOutput(tool_use_id=f"t{n}_0", name="read_file", output=f"def main():\n    return {n}\n"),
+             tool_results=[ToolOutput(tool_use_id=f"t{n}_0", name="read_file",
+                                      output=f"def main():\n    return {n}\n"),
                            ToolOutput(tool_use_id=f"t{n}_1", name="read_file", output=f"# {repo}\nA demo.\n")]),
     ]
     if invalid_call:

@@ -124,7 +124,8 @@ def test_max_tokens_splits_then_drops_and_counts():
 def test_parse_completion_round_trip_and_malformed():
     enc = harmony_encoding()
     call = enc.encode('<|channel|>analysis<|message|>think<|end|><|start|>assistant to=functions.read_file'
-                      '<|channel|>commentary <|constrain|>json<|message|>{"path":"a.py"}<|call|>', allowed_special="all")
+                      '<|channel|>commentary <|constrain|>json<|message|>{"path":"a.py"}<|call|>',
+                      allowed_special="all")
     turn = parse_completion(call, "c1")
     assert turn.reasoning == "think" and turn.stop_reason == "tool_use"
     assert [(c.name, c.arguments, c.valid) for c in turn.tool_calls] == [("read_file", {"path": "a.py"}, True)]

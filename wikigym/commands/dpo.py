@@ -13,7 +13,7 @@ from wikigym.errors import WikigymError
 def register(app: typer.Typer) -> None:
     @app.command("dpo")
     def dpo(
-        config: Path = typer.Option(None, "--config", help="YAML config (configs/dpo-tiny.yaml, configs/dpo-20b.yaml)."),
+        config: Path = typer.Option(None, "--config", help="YAML (configs/dpo-tiny.yaml, configs/dpo-20b.yaml)."),
         pairs: Path = typer.Option(None, "--pairs", help="Override `pairs` (a PAIRS_DIR)."),
         adapter: Path = typer.Option(None, "--adapter", help="Override init_adapter (start and reference)."),
         model: str = typer.Option(None, "--model", help="Override model.name."),

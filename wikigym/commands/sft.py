@@ -13,7 +13,7 @@ from wikigym.errors import WikigymError
 def register(app: typer.Typer) -> None:
     @app.command("sft")
     def sft(
-        config: Path = typer.Option(None, "--config", help="YAML config (configs/sft-tiny.yaml, configs/sft-20b.yaml)."),
+        config: Path = typer.Option(None, "--config", help="YAML (configs/sft-tiny.yaml, configs/sft-20b.yaml)."),
         data: Path = typer.Option(None, "--data", help="Override `data`."),
         model: str = typer.Option(None, "--model", help="Override model.name (`tiny` for the random test model)."),
         output_dir: Path = typer.Option(None, "--output-dir", help="Override train.output_dir."),

@@ -86,7 +86,7 @@ class FastConfig(_Config):
 class TrainConfig(_Config):
     """Optimisation settings shared by SFT and DPO."""
 
-    output_dir: Path = Field(Path("runs/train"), description="Checkpoints, the final adapter (adapter/), logs (logs/).")
+    output_dir: Path = Field(Path("runs/train"), description="Checkpoints, final adapter (adapter/), logs (logs/).")
     max_steps: int = Field(-1, description="Optimizer steps; -1 runs num_train_epochs.")
     num_train_epochs: float = Field(1.0, description="Epochs when max_steps is -1.")
     learning_rate: float = Field(2e-4, description="Peak learning rate.")
@@ -179,7 +179,7 @@ class DPORunConfig(_Config):
 
 
 class RefineConfig(_Config):
-    """`wikigym refine`: optional SFT, then N rounds of rollout -> score -> pairs -> DPO (or rejection-sampling SFT)."""
+    """`wikigym refine`: optional SFT, then N rounds of rollout -> score -> pairs -> DPO (or rejection-sampled SFT)."""
 
     out: Path = Field(Path("runs/refine"), description="RUN_DIR; each round writes rounds/<n>/.")
     sft: SFTRunConfig | None = Field(None, description="Run this SFT first (skipped when absent).")

@@ -124,7 +124,8 @@ def find_converter(converter: Path | None = None, fetch: bool = True) -> Path:
     """Directory holding `convert_hf_to_gguf.py` and `gguf-py/` from the llama-cpp-python sdist."""
     candidates = [Path(converter)] if converter else []
     base = cache_dir() / "llama-cpp-src"
-    candidates += [Path(p).parent for p in glob.glob(str(base / "*" / "vendor" / "llama.cpp" / "convert_hf_to_gguf.py"))]
+    pattern = str(base / "*" / "vendor" / "llama.cpp" / "convert_hf_to_gguf.py")
+    candidates += [Path(p).parent for p in glob.glob(pattern)]
     for c in candidates:
         for d in (c, c / "vendor" / "llama.cpp"):
             if (d / "convert_hf_to_gguf.py").is_file() and (d / "gguf-py").is_dir():

@@ -93,8 +93,13 @@ def run_sft(cfg: SFTRunConfig) -> dict[str, Any]:
     import torch
     from trl import SFTConfig, SFTTrainer
 
-    from wikigym.trainer.model import attach_lora, count_trainable, enable_packed_attention, load_model, \
-        load_tokenizer_for
+    from wikigym.trainer.model import (
+        attach_lora,
+        count_trainable,
+        enable_packed_attention,
+        load_model,
+        load_tokenizer_for,
+    )
     from wikigym.trajectories.dataset import load_sft_dataset
 
     started = time.time()

@@ -212,7 +212,8 @@ def load_sft_dataset(path: Path) -> Any:
     path = Path(path)
     man = path / "manifest.json"
     if not man.is_file():
-        raise ConfigError(f"{path} is not a finished `wikigym export sft` dataset (no manifest.json); rerun the export")
+        raise ConfigError(f"{path} is not a finished `wikigym export sft` dataset (no manifest.json); "
+                          "rerun the export")
     data = json.loads(man.read_text(encoding="utf-8"))
     if data.get("schema_version") != DATASET_SCHEMA:
         raise ConfigError(f"{man} has schema_version {data.get('schema_version')!r}; this wikigym reads "

@@ -119,7 +119,8 @@ def header_messages(system: str, tools: list[dict[str, Any]], opts: RenderOption
                                 parameters=t.get("input_schema") or t.get("inputSchema") or t.get("parameters"))
             for t in tools
         ])
-    return [Message.from_role_and_content(Role.SYSTEM, sys_content), Message.from_role_and_content(Role.DEVELOPER, dev)]
+    return [Message.from_role_and_content(Role.SYSTEM, sys_content),
+            Message.from_role_and_content(Role.DEVELOPER, dev)]
 
 
 def _call_text(call: ToolCall | dict[str, Any]) -> str:

@@ -28,8 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from wikigym.simulator.policy import AssistantTurn
-from wikigym.trajectories.harmony import (RAW_PREFIX, RenderOptions, decode, parse_completion, render_prompt,
-                                          stop_token_ids, turn_key)
+from wikigym.trajectories.harmony import (
+    RAW_PREFIX,
+    RenderOptions,
+    decode,
+    parse_completion,
+    render_prompt,
+    stop_token_ids,
+    turn_key,
+)
 from wikigym.trajectories.schema import PolicySpec, Usage
 
 Request = tuple[list[dict[str, Any]], list[dict[str, Any]], str]
@@ -67,13 +74,14 @@ def _runtime(spec: PolicySpec) -> Runtime:
     with _RUNTIMES_LOCK:
         if name in _RUNTIMES:
             return _RUNTIMES[name]
+    import torch
+
     from wikigym.trainer.config import ModelConfig
     from wikigym.trainer.model import load_for_inference
 
-    import torch
-
     adapter = spec.extra.get("adapter")
-    model, tok = load_for_inference(ModelConfig(name=name, dtype="bfloat16" if torch.cuda.is_available() else "float32"),
+    dtype = "bfloat16" if torch.cuda.is_available() else "float32"
+    model, tok = load_for_inference(ModelConfig(name=name, dtype=dtype),  # type: ignore[arg-type]
                                     Path(adapter) if adapter else None,
                                     device="cuda" if torch.cuda.is_available() else None)
     return register_runtime(name, model, tok)
