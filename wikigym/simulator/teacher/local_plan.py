@@ -429,15 +429,34 @@ class _Planner:
             pass
         if total() < lo:
             extra = self.role_pages(code, entries, groups, lo - total())
-        while total() < lo:  # tiny repositories: one page per important file, then per listed file
-            pool = [p for p in central + configs + cls["doc"] + cls["test"]
+        while total() < lo:  # tiny repositories: one page per important file
+            pool = [p for p in _dedupe(central + configs + cls["doc"] + cls["test"])
                     if not any(pg["files"] == [p] for pg in extra)]
             if not pool:
                 break
             p = pool[0]
-            extra.append(self._page(f"{title_of(_stem(p))} ({posixpath.basename(p)})",
+            label = title_of(_stem(p))
+            extra.append(self._page(f"{label} in Detail" if p in code else f"{label} Notes",
                                     "module" if p in code else "guide",
                                     self.context(f"The file {p} in detail.", [p]), [p]))
+        fallbacks = [
+            ("Code Reference", "module", "Reference of the project's code files and what each defines.", central),
+            ("Usage Guide", "guide", "How to use the project: its entry points and documented usage.",
+             entries + ([readme] if readme else [])),
+            ("Development Workflow", "guide", "How to work on the project: dependencies, tests and layout.",
+             manifests + cls["test"] + ([readme] if readme else [])),
+            ("Project Layout", "overview", "Where things are: the files of the project and how they are arranged.",
+             self.paths),
+            ("Design Notes", "overview", "Design decisions visible in the code: structure and dependencies.",
+             central + configs),
+        ]
+        for title, ptype, what, files in fallbacks:  # still short: generic pages over the files there are
+            if total() >= lo:
+                break
+            files = _dedupe(files)[:MAX_FILES]
+            if ptype not in ("overview", "guide") and not files:
+                continue
+            extra.append(self._page(title, ptype, self.context(what, files), files))
         # Above the maximum: merge the two smallest groups under one top directory, then drop the least important.
         while total() > hi and len(groups) > 1:
             if not self.merge_smallest(groups):

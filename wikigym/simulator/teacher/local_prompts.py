@@ -200,6 +200,6 @@ def detect_local_task(prompt: str) -> str | None:
     opening = " ".join(text.split("\n", 3)[:3]).lower()
     if "index page" in opening and _INDEX_LINK.search(text):
         return "index"
-    if '"projectType"' in text and '"pages"' in text and any(_FILE_LINE.match(ln) for ln in text.split("\n")):
+    if '"projectType"' in text and '"pages"' in text:
         return "plan"
     return None
