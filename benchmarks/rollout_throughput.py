@@ -139,6 +139,7 @@ def main() -> None:
                                               / sum(len(r) for r in ref), 4),
         "greedy_first_divergence": first_div, "tokens_per_prompt": args.check_tokens,
         "prefill_logits_max_abs_err": round(float((hf_logits - ours).abs().max()), 5),
+        "prefill_logits_rel_err": round(float((hf_logits - ours).norm() / hf_logits.norm()), 5),
         "prefill_logits_max_abs": round(float(hf_logits.abs().max()), 5),
         "prefill_argmax_equal": bool(int(hf_logits.argmax()) == int(ours.argmax())),
     }

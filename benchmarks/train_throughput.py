@@ -100,6 +100,7 @@ def main() -> None:
     ap.add_argument("--layers", type=int, default=0, help="fewer layers (quick runs); 0: all 24")
     ap.add_argument("--skip-baseline", action="store_true")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--profile", type=Path, default=None, help="write a torch.profiler table of one fast step here")
     args = ap.parse_args()
 
     import transformers
@@ -146,6 +147,14 @@ def main() -> None:
         if r["oom"]:
             break
     result["fast_runs"] = runs
+    if args.profile and runs and not runs[0]["oom"]:
+        from torch.profiler import ProfilerActivity, profile
+
+        with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+            time_steps(model, opt, runs[0]["seq_len"], 1, 0)
+        table = prof.key_averages().table(sort_by="cuda_time_total", row_limit=25)
+        print(table, flush=True)
+        args.profile.write_text(table, encoding="utf-8")
     ok = [r for r in runs if not r["oom"]]
     at = next((r for r in ok if base and r["seq_len"] == base["seq_len"]), ok[0] if ok else None)
     result["seq_len"] = at["seq_len"] if at else args.baseline_seq

@@ -276,6 +276,10 @@ def compare_with_eager(model: Any, batch: dict[str, torch.Tensor],
     """
     lm = causal_lm(model)
     was = getattr(lm, _STATE, None)
+    if "position_ids" in batch:  # packed rows: the eager reference must not attend across examples either
+        from wikigym.trainer.model import enable_packed_attention
+
+        enable_packed_attention(model)
     report = apply_fast_path(model, options)
     h_fast, loss_fast, g_fast = _run(model, batch)
     remove_fast_path(model)
