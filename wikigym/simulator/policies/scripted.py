@@ -11,6 +11,13 @@ existing pages, run the completeness check, and write only the missing pages; `u
 pages from the current code, write the pages to create, and relink the README. A fork hands the teacher the replayed
 prefix through `fast_forward(steps)`, so it neither re-explores nor rewrites pages.
 
+Offered no tools (SemanticWiki's `--full-local` page-by-page mode: the `plan`, `page` and `index` tasks), it answers
+the single turn with text only and stops (`end_turn`): the planner prompt gets JSON in SemanticWiki's schema over the
+prompt's own file list (`teacher.local_plan`), a page prompt gets a Markdown page citing only the lines pasted into it
+(`teacher.local_page`), the index prompt gets `index.md` linking every listed page (`teacher.local_index`); the task
+is read from `task` or recognised from the prompt (`teacher.local_prompts`), and any other prompt without tools gets
+a short plain answer.
+
 It plans from the `RepoSnapshot` (tree-sitter symbols, import graph, line numbers) but cites only what a `read_file`
 result in the conversation contains: every `path:start-end` is checked against that text before a page is written.
 Tool failures are read from the results: a failed read drops that file's citations, a failed write is retried once,

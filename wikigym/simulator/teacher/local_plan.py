@@ -292,7 +292,8 @@ class _Planner:
         whole = "#" not in g.key
         roles = [r for r in (_role(_stem(f)) for f in g.files) if r]
         drole = _role(dname) if dname else None
-        if whole and dname:
+        generic = not dname or dname.lower() in _GENERIC_DIRS
+        if whole and not generic:
             title = title_of(dname)
             if drole and drole[0].lower() != title.lower() and self.phr.chance(0.5):
                 title = f"{title} ({drole[0]})"
@@ -308,7 +309,7 @@ class _Planner:
                 labels.remove("Package Entry")
             shown = labels[:3]
             joined = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
-            prefix = title_of(dname) if dname else ""
+            prefix = title_of(dname) if not generic else ""
             title = f"{prefix} {joined}".strip() if prefix and prefix.lower() not in joined.lower() else joined
             ptype = "module" if roles and all(r[1] == "module" for r in roles) else "component"
         if multi_root and top and _dir_name(top).lower() != dname.lower() and top.lower() not in title.lower():
@@ -413,7 +414,7 @@ class _Planner:
             tail.append(self._page(phr.pick(["Examples and Scripts", "Scripts and Examples"]), "guide",
                                    self.context("Supporting scripts, examples and tooling outside the main code.",
                                                 aux), aux))
-        start_files = _dedupe(([readme] if readme else []) + manifests[:3] + entries[:2])[:MAX_FILES]
+        start_files = _dedupe(([readme] if readme else []) + manifests[:3] + entries[:2])[:MAX_FILES] or central[:2]
         getting = self._page(phr.pick(["Getting Started", "Getting Started Guide"]), "guide",
                              "Installation, setup and development workflow: how to install the dependencies, run "
                              "the project and find your way around the code.", start_files)
