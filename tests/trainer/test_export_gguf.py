@@ -29,7 +29,7 @@ def test_missing_converter_is_one_clear_error(tmp_path):
 def _converter() -> Path | None:
     env = os.environ.get("WIKIGYM_GGUF_CONVERTER")
     if env:
-        return Path(env)
+        return find_converter(Path(env), fetch=False)
     try:
         return find_converter(None, fetch=llama_cpp_available())
     except ConfigError:
@@ -38,18 +38,29 @@ def _converter() -> Path | None:
 
 @pytest.mark.slow
 def test_tiny_model_exports_and_loads(tmp_path):
-    if not llama_cpp_available():
-        pytest.skip("llama-cpp-python is not installed (GGUF export needs its sdist's converter; "
-                    "`pip install llama-cpp-python`, a ~10-14 min source build)")
     conv = _converter()
     if conv is None:
-        pytest.skip("no llama-cpp-python source distribution found for the converter")
+        pytest.skip("llama-cpp-python is not installed (GGUF export uses the converter in its sdist; "
+                    "`pip install llama-cpp-python`, a ~10-14 min source build, or set WIKIGYM_GGUF_CONVERTER to an "
+                    "unpacked sdist)")
     from wikigym.trainer.config import ModelConfig
     from wikigym.trainer.export_gguf import export_gguf
 
     res = export_gguf(ModelConfig(name="tiny", dtype="float32"), None, tmp_path / "tiny.gguf", "q8_0", conv)
     assert res["bytes"] > 1_000_000 and (tmp_path / "Modelfile").is_file()
-    import llama_cpp
+    import sys
 
-    llm = llama_cpp.Llama(model_path=res["gguf"], n_ctx=256, verbose=False)
-    assert llm.n_vocab() == 201088
+    sys.path.insert(0, str(conv / "gguf-py"))
+    try:
+        from gguf import GGUFReader
+    finally:
+        sys.path.pop(0)
+    reader = GGUFReader(res["gguf"])
+    arch = reader.fields["general.architecture"]
+    assert bytes(arch.parts[arch.data[0]]).decode() == "gpt-oss"
+    assert any(t.name == "token_embd.weight" for t in reader.tensors)
+    if llama_cpp_available():
+        import llama_cpp
+
+        llm = llama_cpp.Llama(model_path=res["gguf"], n_ctx=256, verbose=False)
+        assert llm.n_vocab() == 201088
