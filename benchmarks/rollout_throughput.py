@@ -85,6 +85,13 @@ def engine_generate(engine: Any, batch: list[list[int]], new: int | list[int]) -
     return time.perf_counter() - t0, sum(len(o) for o in outs)
 
 
+def save(out: Path | None, res: dict[str, Any]) -> None:
+    """Write what is measured so far: a run cut off by its time limit still leaves its figures."""
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--streams", type=int, default=32)
@@ -121,6 +128,7 @@ def main() -> None:
         s, _ = hf_generate(model, pb, args.baseline_new)
         res["baseline_batched_tokens_per_s"] = round(args.streams * args.baseline_new / s, 2)
         print("baseline batched", res["baseline_batched_tokens_per_s"], flush=True)
+        save(args.out, res)
 
     t0 = time.time()
     engine = DecodeEngine(model, max_batch=args.streams, max_len=args.max_len)
@@ -144,6 +152,7 @@ def main() -> None:
         "prefill_argmax_equal": bool(int(hf_logits.argmax()) == int(ours.argmax())),
     }
     print("correctness", res["correctness"], flush=True)
+    save(args.out, res)
     # warm every graph the measured runs use (captures are one-off costs)
     engine_generate(engine, p1, 8)
     engine_generate(engine, pb, 8)
@@ -151,9 +160,11 @@ def main() -> None:
     s, n = engine_generate(engine, p1, args.new)
     res["single_stream_tokens_per_s"] = round(n / s, 2)
     print("fast single", res["single_stream_tokens_per_s"], flush=True)
+    save(args.out, res)
     s, n = engine_generate(engine, pb, args.new)
     res["batched_tokens_per_s"] = round(n / s, 2)
     print("fast batched", res["batched_tokens_per_s"], flush=True)
+    save(args.out, res)
     rng = random.Random(7)
     mix = [prompts(1, rng.choice([64, 256, 512, 1024]), 10 + i)[0] for i in range(2 * args.streams)]
     news = [rng.choice([32, 128, 256, 512]) for _ in mix]
@@ -161,6 +172,7 @@ def main() -> None:
     res["continuous_batching"] = {"episodes": len(mix), "max_batch": args.streams, "tokens": n,
                                   "tokens_per_s": round(n / s, 2), "seconds": round(s, 2)}
     print("fast continuous", res["continuous_batching"], flush=True)
+    save(args.out, res)
     if "baseline_single_stream_tokens_per_s" in res:
         res["single_stream_ratio"] = round(res["single_stream_tokens_per_s"] / res["baseline_single_stream_tokens_per_s"],
                                            2)
@@ -170,9 +182,7 @@ def main() -> None:
           f"{res.get('single_stream_ratio')}")
     print(f"{args.streams} streams    {res.get('baseline_batched_tokens_per_s')}   {res['batched_tokens_per_s']}   "
           f"{res.get('batched_ratio')}")
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+    save(args.out, res)
 
 
 if __name__ == "__main__":

@@ -50,11 +50,24 @@ def _cuda() -> bool:
     return torch.cuda.is_available()
 
 
+def _check_loggers(report: list[str]) -> None:
+    """Fail before the model loads (not mid-run inside transformers) when a configured logger is not installed."""
+    import importlib.util
+
+    needs = {"tensorboard": ("tensorboard", "tensorboardX"), "wandb": ("wandb",)}
+    for name in report:
+        mods = needs.get(name)
+        if mods and not any(importlib.util.find_spec(m) for m in mods):
+            raise ConfigError(f"train.report_to lists {name!r} but it is not installed: `pip install {mods[0]}` "
+                              f"(or drop it from report_to)")
+
+
 def training_arguments(train: TrainConfig, **extra: Any) -> dict[str, Any]:
     """TrainingArguments fields shared by SFT and DPO."""
     import os
 
     report = [r for r in train.report_to if r != "none"]
+    _check_loggers(report)
     # transformers 5 reads the TensorBoard directory from the environment (TrainingArguments.logging_dir is gone).
     os.environ["TENSORBOARD_LOGGING_DIR"] = str(Path(train.output_dir) / "logs")
     return dict(
