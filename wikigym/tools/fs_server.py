@@ -291,26 +291,10 @@ def _utf8(content: str) -> bytes:
     return re.sub("[\ud800-\udfff]", "\ufffd", content).encode("utf-8")
 
 
-def _write(path: str, data: bytes, flags: int) -> None:
-    try:
-        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0), 0o666)
-    except OSError as e:
-        raise node_fs.node_error(e, "open", path) from None
-    try:
-        view = memoryview(data)
-        while view:
-            n = os.write(fd, view)
-            view = view[n:]
-    except OSError as e:
-        raise node_fs.node_error(e, "write") from None
-    finally:
-        os.close(fd)
-
-
 def _atomic_replace(path: str, data: bytes) -> None:
     tmp = f"{path}.{secrets.token_hex(16)}.tmp"
     try:
-        _write(tmp, data, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        node_fs.write_bytes(tmp, data, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         try:
             os.rename(tmp, path)
         except OSError as e:
@@ -327,7 +311,7 @@ def write_file_content(path: str, content: str) -> None:
     """lib.ts `writeFileContent`: exclusive create, else write a temp file and rename it over the target."""
     data = _utf8(content)
     try:
-        _write(path, data, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        node_fs.write_bytes(path, data, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     except NodeError as e:
         if e.code != "EEXIST":
             raise

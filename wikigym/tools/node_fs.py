@@ -304,6 +304,23 @@ class Dirent:
     is_file: bool
 
 
+def write_bytes(path: str, data: bytes, flags: int) -> None:
+    """`fs.writeFileSync` with explicit open flags: open, write everything, close; Node's error strings on failure."""
+    try:
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0), 0o666)
+    except OSError as e:
+        raise node_error(e, "open", path) from None
+    try:
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+    except OSError as e:
+        raise node_error(e, "write") from None
+    finally:
+        os.close(fd)
+
+
 def readdir(path: str) -> list[Dirent]:
     """`fs.readdirSync(path, {withFileTypes: true})` in libuv's order (byte order of the names).
 

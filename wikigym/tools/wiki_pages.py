@@ -136,19 +136,7 @@ def _write_file(full: str, text: str) -> None:
     if has_nul(full):
         raise NodeError(_nul_message(full), "ERR_INVALID_ARG_VALUE")
     data = re.sub("[\ud800-\udfff]", "\ufffd", text).encode("utf-8")
-    try:
-        fd = os.open(full, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o666)
-    except OSError as e:
-        raise node_fs.node_error(e, "open", full) from None
-    try:
-        view = memoryview(data)
-        while view:
-            n = os.write(fd, view)
-            view = view[n:]
-    except OSError as e:
-        raise node_fs.node_error(e, "write") from None
-    finally:
-        os.close(fd)
+    node_fs.write_bytes(full, data, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
 
 
 def _matter_cache(ctx: ToolContext) -> dict[str, GrayMatterFile]:
