@@ -6,7 +6,8 @@ Steps:
 2. convert with the `convert_hf_to_gguf.py` that ships in the **llama-cpp-python source distribution** (its
    `gguf-py` beside it; PyPI's `gguf` package does not match that converter). The sdist is found in `--converter DIR`,
    in the cache (`~/.cache/wikigym/llama-cpp-src/`), or fetched once with `pip download --no-binary :all:` of the
-   installed llama-cpp-python version;
+   installed llama-cpp-python version (or of `CONVERTER_SDIST_VERSION` when it is not installed: the converter is
+   pure Python, so q8_0/f16/bf16 export needs no llama.cpp build);
 3. `f32`/`f16`/`bf16`/`q8_0` come straight from the converter; k-quants (`q5_k_m`, `q4_k_m`, ...) are made from the
    f16 file with llama-cpp-python's `llama_model_quantize`;
 4. write `Modelfile` beside the GGUF: `FROM`, a Go template that renders Harmony (system with reasoning effort,
@@ -111,6 +112,9 @@ def merge_adapter(model_cfg: ModelConfig, adapter: Path | None, out: Path) -> Pa
     return out
 
 
+CONVERTER_SDIST_VERSION = "0.3.36"  # its convert_hf_to_gguf.py knows gpt-oss (checked with the tiny model)
+
+
 def _installed_llama_version() -> str | None:
     try:
         from importlib.metadata import version
@@ -133,14 +137,19 @@ def find_converter(converter: Path | None = None, fetch: bool = True) -> Path:
     if converter:
         raise ConfigError(f"{converter} holds no convert_hf_to_gguf.py with gguf-py beside it; pass the unpacked "
                           "llama-cpp-python sdist (or its vendor/llama.cpp)")
-    version = _installed_llama_version()
-    if not fetch or version is None:
-        raise ConfigError("GGUF export needs llama-cpp-python (its sdist carries the converter); install it with "
-                          "`pip install llama-cpp-python` or pass --converter DIR")
+    # The converter is pure Python: without llama-cpp-python installed, the pinned sdist still serves q8_0/f16/bf16.
+    version = _installed_llama_version() or CONVERTER_SDIST_VERSION
+    if not fetch:
+        raise ConfigError("GGUF export needs the converter of the llama-cpp-python sdist; install llama-cpp-python "
+                          "(`pip install llama-cpp-python`) or pass --converter DIR (an unpacked sdist)")
     base.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=base) as tmp:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "-d", tmp,
-                        f"llama-cpp-python=={version}"], check=True, capture_output=True)
+        proc = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "-d", tmp,
+                               f"llama-cpp-python=={version}"], capture_output=True, text=True)
+        if proc.returncode != 0:
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:]
+            raise ConfigError(f"could not download the llama-cpp-python {version} sdist (its converter): "
+                              f"{' '.join(tail)}; pass --converter DIR (an unpacked sdist)")
         sdist = next(Path(tmp).glob("llama_cpp_python-*.tar.gz"))
         with tarfile.open(sdist) as tar:
             members = [m for m in tar.getmembers() if "/vendor/llama.cpp/" in m.name and (
