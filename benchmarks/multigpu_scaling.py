@@ -27,7 +27,7 @@ efficiency, measured on shared CPU cores, says nothing about GPUs.
 
 Usage:
     python benchmarks/multigpu_scaling.py --nprocs 2                      # GPUs: 20b, 8,192 tokens, SFT + DPO
-    python benchmarks/multigpu_scaling.py --cpu --model tiny --seq-len 256 --nprocs 2 --steps 3 \\
+    python benchmarks/multigpu_scaling.py --cpu --model tiny --seq-len 256 --nprocs 2 --steps 4 \\
         --out benchmarks/results/multigpu_scaling-cpu.json
 Exit status 1 when the losses of the two runs differ by more than the tolerance.
 """
@@ -201,31 +201,42 @@ def step_recorder() -> Any:
     return StepRecorder()
 
 
+def _train(kind: str, config: dict[str, Any]) -> dict[str, Any]:
+    from wikigym.trainer.config import DPORunConfig, SFTRunConfig
+
+    if kind == "sft":
+        from wikigym.trainer.sft import run_sft
+
+        return run_sft(SFTRunConfig.model_validate(config))
+    from wikigym.trainer.dpo import run_dpo
+
+    return run_dpo(DPORunConfig.model_validate(config))
+
+
 def worker(spec_path: Path) -> None:
-    """Run one training job of the driver's spec through `run_sft`/`run_dpo`; rank 0 writes the step log."""
+    """Run one training job of the driver's spec through `run_sft`/`run_dpo`; rank 0 writes the step log.
+
+    The log is written even when the job fails after training (saving the adapter, say), with the error."""
     import torch
     import transformers.trainer
-
-    from wikigym.trainer.config import DPORunConfig, SFTRunConfig
 
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
     recorder = step_recorder()
     transformers.trainer.DEFAULT_CALLBACKS.append(recorder)  # every Trainer built in this process gets it
-    if spec["kind"] == "sft":
-        from wikigym.trainer.sft import run_sft
-
-        result = run_sft(SFTRunConfig.model_validate(spec["config"]))
-    else:
-        from wikigym.trainer.dpo import run_dpo
-
-        result = run_dpo(DPORunConfig.model_validate(spec["config"]))
-    if int(os.environ.get("RANK", "0")) != 0:
-        return
-    log = {"kind": spec["kind"], "nprocs": spec["nprocs"], "parallelism": recorder.parallelism,
-           "torch_threads": torch.get_num_threads(), "steps": recorder.steps(),
-           "result": {k: result.get(k) for k in ("steps", "losses", "seconds", "trainable_parameters",
-                                                 "total_parameters", "fast_path")}}
-    Path(spec["log"]).write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
+    result: dict[str, Any] = {}
+    error = None
+    try:
+        result = _train(spec["kind"], spec["config"])
+    except BaseException as e:
+        error = f"{type(e).__name__}: {e}"[:1000]
+        raise
+    finally:
+        if int(os.environ.get("RANK", "0")) == 0:
+            log = {"kind": spec["kind"], "nprocs": spec["nprocs"], "parallelism": recorder.parallelism,
+                   "torch_threads": torch.get_num_threads(), "steps": recorder.steps(), "error": error,
+                   "result": {k: result.get(k) for k in ("steps", "losses", "seconds", "trainable_parameters",
+                                                         "total_parameters", "fast_path")}}
+            Path(spec["log"]).write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------------- driver
@@ -237,33 +248,41 @@ def _free_port() -> int:
 
 
 def launch_command(nprocs: int, spec: Path, cpu: bool, threads: int) -> tuple[list[str], dict[str, str]]:
-    """`accelerate launch` of the worker: the FSDP config on GPUs; torchrun + MULTI_CPU (DDP, gloo) on CPU."""
-    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(nprocs),
-           "--num_machines", "1", "--main_process_port", str(_free_port())]
+    """`accelerate launch --config_file configs/accelerate-fsdp.yaml` of the worker (torchrun, N processes).
+
+    On CPU the same launch with ACCELERATE_USE_CPU=true: accelerate then runs MULTI_CPU, i.e. DDP over gloo (it
+    ignores the FSDP settings off accelerators), in fp32 with `threads` threads per process."""
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(FSDP_CONFIG),
+           "--num_processes", str(nprocs), "--main_process_port", str(_free_port())]
     env = dict(os.environ)
     if cpu:
-        cmd += ["--multi_gpu", "--mixed_precision", "no", "--dynamo_backend", "no",
-                "--num_cpu_threads_per_process", str(threads)]
+        cmd += ["--mixed_precision", "no", "--num_cpu_threads_per_process", str(threads)]
         env["ACCELERATE_USE_CPU"] = "true"
-    else:
-        cmd += ["--config_file", str(FSDP_CONFIG)]
     return cmd + [str(Path(__file__).resolve()), "--worker", str(spec)], env
 
 
+class LaunchFailed(RuntimeError):
+    pass
+
+
 def launch(kind: str, nprocs: int, config: dict[str, Any], work: Path, args: argparse.Namespace) -> dict[str, Any]:
-    """Train `config` on `nprocs` processes; returns the worker's step log."""
+    """Train `config` on `nprocs` processes; returns the worker's step log.
+
+    Raises:
+        LaunchFailed: the job failed before finishing its steps (a failure after them is kept in `exit_status`)."""
     spec = work / f"{kind}-{nprocs}.spec.json"
-    log = work / f"{kind}-{nprocs}.log.json"
-    spec.write_text(json.dumps({"kind": kind, "nprocs": nprocs, "config": config, "log": str(log)}) + "\n")
+    log_path = work / f"{kind}-{nprocs}.log.json"
+    log_path.unlink(missing_ok=True)
+    spec.write_text(json.dumps({"kind": kind, "nprocs": nprocs, "config": config, "log": str(log_path)}) + "\n")
     cmd, env = launch_command(nprocs, spec, args.cpu, max(1, (os.cpu_count() or 1) // args.nprocs))
     print(f"\n== {kind} on {nprocs} process(es): {' '.join(cmd)}", flush=True)
     t0 = time.time()
-    proc = subprocess.run(cmd, env=env, cwd=ROOT, check=False)
-    if proc.returncode != 0:
-        raise SystemExit(f"{kind} on {nprocs} process(es) failed with exit status {proc.returncode}")
-    out = json.loads(log.read_text(encoding="utf-8"))
-    out["wall_s"] = round(time.time() - t0, 1)
-    return out
+    rc = subprocess.run(cmd, env=env, cwd=ROOT, check=False).returncode
+    log = json.loads(log_path.read_text(encoding="utf-8")) if log_path.is_file() else {"steps": []}
+    if rc != 0 and len(log["steps"]) < args.steps:
+        raise LaunchFailed(f"{kind} on {nprocs} process(es) failed (exit status {rc}) after {len(log['steps'])} "
+                           f"of {args.steps} steps: {log.get('error') or 'see the output above'}")
+    return {**log, "exit_status": rc, "wall_s": round(time.time() - t0, 1)}
 
 
 def throughput(log: dict[str, Any], tokens_per_step: int, warmup: int) -> dict[str, Any]:
@@ -275,10 +294,10 @@ def throughput(log: dict[str, Any], tokens_per_step: int, warmup: int) -> dict[s
             "tokens_per_s_per_gpu": round(total / log["nprocs"], 1)}
 
 
-def _max_diff(a: list[float], b: list[float]) -> tuple[float, float]:
-    """(max absolute, max relative) difference of two equally long series."""
+def _max_diff(a: list[float], b: list[float]) -> tuple[float | None, float | None]:
+    """(max absolute, max relative) difference of two equally long series; None when they cannot be compared."""
     if not a or len(a) != len(b):
-        return float("inf"), float("inf")
+        return None, None
     absolute = [abs(x - y) for x, y in zip(a, b)]
     relative = [d / max(abs(x), 1e-12) for d, x in zip(absolute, a)]
     return max(absolute), max(relative)
@@ -294,7 +313,8 @@ def compare(one: dict[str, Any], many: dict[str, Any], tol: float) -> dict[str, 
     _, grad_rel = _max_diff(grad_1, grad_n)
     return {"losses_1": losses_1, f"losses_{many['nprocs']}": losses_n, "max_loss_diff": loss_abs,
             "max_rel_loss_diff": loss_rel, "grad_norms_1": grad_1, f"grad_norms_{many['nprocs']}": grad_n,
-            "max_rel_grad_norm_diff": grad_rel, "loss_tolerance_rel": tol, "loss_match": loss_rel <= tol}
+            "max_rel_grad_norm_diff": grad_rel, "loss_tolerance_rel": tol,
+            "loss_match": loss_rel is not None and loss_rel <= tol}
 
 
 def summarize(kind: str, one: dict[str, Any], many: dict[str, Any], tokens_per_step: int,
@@ -306,7 +326,7 @@ def summarize(kind: str, one: dict[str, Any], many: dict[str, Any], tokens_per_s
     return {"kind": kind, "tokens_per_step": tokens_per_step, **compare(one, many, args.tol),
             "throughput_1": t1, f"throughput_{n}": tn, "tokens_per_s_per_gpu_1": t1["tokens_per_s_per_gpu"],
             f"tokens_per_s_per_gpu_{n}": tn["tokens_per_s_per_gpu"], "efficiency": round(eff, 4),
-            "meets_target": eff >= TARGET_EFFICIENCY, "runs": {"1": one, str(n): many}}
+            "meets_target": None if args.cpu else eff >= TARGET_EFFICIENCY, "runs": {"1": one, str(n): many}}
 
 
 def build_data(kind: str, args: argparse.Namespace, work: Path) -> tuple[Path, int]:
@@ -317,6 +337,15 @@ def build_data(kind: str, args: argparse.Namespace, work: Path) -> tuple[Path, i
                 args.global_batch * args.seq_len)
     return write_pairs_dataset(work / "pairs", dpo_pairs(n, args.seq_len, args.seed)), 2 * args.global_batch * \
         args.seq_len
+
+
+def _commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                             check=False)
+    except OSError:
+        return None
+    return out.stdout.strip() or None
 
 
 def machine(args: argparse.Namespace) -> dict[str, Any]:
@@ -337,19 +366,22 @@ def machine(args: argparse.Namespace) -> dict[str, Any]:
 def notes(args: argparse.Namespace) -> list[str]:
     if not args.cpu:
         return [f"GPU runs: accelerate launch --config_file {FSDP_CONFIG.relative_to(ROOT)} (FSDP2, bf16)."]
-    how = ("CPU check: accelerate builds FSDP only on accelerators (MULTI_CPU is DDP over gloo) and `accelerate "
-           "launch --cpu` starts a single process without MPI, so these runs use `accelerate launch --multi_gpu` "
-           "(torchrun) with ACCELERATE_USE_CPU=true: DDP over gloo, fp32, no FSDP; the GPU path uses the FSDP config.")
+    how = ("CPU check: launched like the GPU runs (accelerate launch --config_file configs/accelerate-fsdp.yaml, "
+           "torchrun) with ACCELERATE_USE_CPU=true and --mixed_precision no. accelerate builds FSDP only on "
+           "accelerators, so on CPU it runs MULTI_CPU: DDP over gloo, fp32, no sharding (`accelerate launch --cpu` "
+           "would start a single process without MPI). The GPU path shards with FSDP2.")
     meaning = (f"Efficiency on {os.cpu_count()} shared CPU cores (each process pinned to cores // nprocs threads) is "
                "meaningless as a GPU figure; the loss match is what this CPU run checks.")
     return [how, meaning]
 
 
 def report_line(s: dict[str, Any], n: int, unit: str) -> str:
+    if "error" in s:
+        return f"{s['kind']}: FAILED: {s['error']}"
     return (f"{s['kind']}: tokens/s per {unit}: 1 -> {s['tokens_per_s_per_gpu_1']}, {n} -> "
             f"{s[f'tokens_per_s_per_gpu_{n}']}; efficiency {s['efficiency']:.1%} (target {TARGET_EFFICIENCY:.0%}); "
-            f"max loss diff {s['max_loss_diff']:.3g} (rel {s['max_rel_loss_diff']:.3g}, tol {s['loss_tolerance_rel']})"
-            f" -> {'match' if s['loss_match'] else 'MISMATCH'}")
+            f"max loss diff {s['max_loss_diff']} (relative {s['max_rel_loss_diff']}, tolerance "
+            f"{s['loss_tolerance_rel']}) -> {'match' if s['loss_match'] else 'MISMATCH'}")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -379,21 +411,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def run_kind(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """One configuration on 1 and on N processes, compared."""
+    data, tokens_per_step = build_data(kind, args, work)
+    logs = {n: launch(kind, n, run_config(kind, args, data, work / f"{kind}-out-{n}", n), work, args)
+            for n in (1, args.nprocs)}
+    return summarize(kind, logs[1], logs[args.nprocs], tokens_per_step, args)
+
+
 def run_benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     from wikigym.trainer.config import ModelConfig
     from wikigym.trainer.model import load_tokenizer_for
 
     load_tokenizer_for(ModelConfig(name=MODELS[args.model]))  # build the tokenizer cache once, not in N workers
     result: dict[str, Any] = {
-        "benchmark": "multigpu_scaling", **machine(args), "model": MODELS[args.model], "seq_len": args.seq_len,
+        "benchmark": "multigpu_scaling", "command": " ".join(["python", "benchmarks/multigpu_scaling.py",
+                                                               *sys.argv[1:]]),
+        "commit": _commit(), **machine(args), "model": MODELS[args.model], "seq_len": args.seq_len,
         "global_batch": args.global_batch, "steps": args.steps, "warmup_steps": args.warmup,
         "target_efficiency": TARGET_EFFICIENCY, "overrides": args.set, "notes": notes(args), "configs": {},
     }
     for kind in [k.strip() for k in args.configs.split(",") if k.strip()]:
-        data, tokens_per_step = build_data(kind, args, work)
-        logs = {n: launch(kind, n, run_config(kind, args, data, work / f"{kind}-out-{n}", n), work, args)
-                for n in (1, args.nprocs)}
-        summary = summarize(kind, logs[1], logs[args.nprocs], tokens_per_step, args)
+        try:
+            summary = run_kind(kind, args, work)
+        except LaunchFailed as e:  # recorded; the next configuration still runs
+            summary = {"kind": kind, "error": str(e), "loss_match": False}
         result["configs"][kind] = summary
         save(args.out, result)  # a run cut off later still leaves this configuration's figures
         print(report_line(summary, args.nprocs, result["unit"]), flush=True)

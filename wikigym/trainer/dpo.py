@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from wikigym.trainer.config import DPORunConfig
-from wikigym.trainer.sft import _finish, last_checkpoint, training_arguments
+from wikigym.trainer.sft import _finish, last_checkpoint, model_device, training_arguments
 
 
 def _collator_class() -> Any:
@@ -68,7 +68,6 @@ def _trainer_class() -> Any:
 
 def run_dpo(cfg: DPORunConfig) -> dict[str, Any]:
     """Train with DPO; returns {adapter, steps, losses, rewards/margins, ...} (also dpo_result.json)."""
-    import torch
     from trl import DPOConfig
 
     from wikigym.trainer.model import attach_lora, count_trainable, load_model, load_tokenizer_for
@@ -79,7 +78,7 @@ def run_dpo(cfg: DPORunConfig) -> dict[str, Any]:
     keep = ["prompt_ids", "chosen_ids", "rejected_ids", "chosen_mask", "rejected_mask"]
     ds = ds.select_columns(keep)
     tok = load_tokenizer_for(cfg.model)
-    model = load_model(cfg.model, device_map="cuda" if torch.cuda.is_available() else None)
+    model = load_model(cfg.model, device_map=model_device())
     model.config.use_cache = False
     model = attach_lora(model, cfg.lora, cfg.init_adapter, trainable=True)
     from wikigym.trainer.fast.patch import apply_fast_path, options_from_config

@@ -50,6 +50,16 @@ def _cuda() -> bool:
     return torch.cuda.is_available()
 
 
+def model_device() -> str | None:
+    """Where this process builds its model: its own GPU (`LOCAL_RANK`, set by `accelerate launch`/torchrun), else CPU.
+
+    The model is built before the trainer initialises the distributed state, so a plain "cuda" would be cuda:0 in
+    every process: N processes would each put a full copy of the weights on the first GPU."""
+    import os
+
+    return f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}" if _cuda() else None
+
+
 def _check_loggers(report: list[str]) -> None:
     """Fail before the model loads (not mid-run inside transformers) when a configured logger is not installed."""
     import importlib.util
@@ -103,7 +113,6 @@ def run_sft(cfg: SFTRunConfig) -> dict[str, Any]:
         >>> cfg = load_config(SFTRunConfig, Path("configs/sft-tiny.yaml"), ["train.max_steps=3"])
         >>> run_sft(cfg)["losses"]
     """
-    import torch
     from trl import SFTConfig, SFTTrainer
 
     from wikigym.trainer.model import (
@@ -122,7 +131,7 @@ def run_sft(cfg: SFTRunConfig) -> dict[str, Any]:
     if len(train_ds) == 0:
         raise ConfigError(f"dataset {cfg.data} has no train examples; export more episodes")
     tok = load_tokenizer_for(cfg.model)
-    model = load_model(cfg.model, device_map="cuda" if torch.cuda.is_available() else None)
+    model = load_model(cfg.model, device_map=model_device())
     model.config.use_cache = False
     model = attach_lora(model, cfg.lora, cfg.init_adapter, trainable=True)
     enable_packed_attention(model)
