@@ -5,6 +5,10 @@ The CLI catches `WikigymError`, prints the message on one line and exits 2. Anyt
 traceback.
 """
 
+from __future__ import annotations
+
+from pathlib import Path
+
 
 class WikigymError(Exception):
     """Base class: a message that names the thing and the fix."""
@@ -36,3 +40,56 @@ class TrajectoryCorrupt(WikigymError):
 
 class ConfigError(WikigymError):
     """A configuration value that is out of range or of the wrong kind."""
+
+
+class OutputPathError(WikigymError):
+    """An output path (--out, --html) that cannot be created or written."""
+
+
+def _nearest_existing(path: Path) -> Path:
+    """The path itself or its closest ancestor that exists."""
+    p = path
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return p
+
+
+def check_output_dir(path: str | Path, flag: str) -> Path:
+    """Check, without creating anything, that `path` can become an output directory; return it as a Path.
+
+    Commands call this before slow work (opening or cloning repositories, scoring) so that a typo in `--out` costs
+    one clear line instead of a traceback after minutes, and so that a refused run leaves no empty directories.
+    Raises OutputPathError naming the path, what is wrong and the fix.
+    """
+    import os
+
+    p = Path(path).expanduser()
+    if p.exists() and not p.is_dir():
+        raise OutputPathError(f"{flag} {p} is a file, not a directory; pass a directory path (it is created if "
+                              f"missing)")
+    base = _nearest_existing(p)
+    if not base.is_dir():
+        raise OutputPathError(f"{flag} {p} cannot be created: {base} is a file; pass a path under a directory")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise OutputPathError(f"{flag} {p} cannot be created: {base} is not writable; pass a writable directory")
+    return p
+
+
+def make_output_dir(path: str | Path, flag: str) -> Path:
+    """Create the output directory `path` (parents included), turning OS refusals into one OutputPathError line."""
+    p = check_output_dir(path, flag)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputPathError(f"{flag} {p} cannot be created ({e.strerror or type(e).__name__}); pass a writable "
+                              f"directory") from None
+    return p
+
+
+def check_output_file(path: str | Path, flag: str) -> Path:
+    """Check, without writing, that a file can be written at `path` (an existing directory there is refused)."""
+    p = Path(path).expanduser()
+    if p.is_dir():
+        raise OutputPathError(f"{flag} {p} is a directory; pass a file path such as {p / 'report.html'}")
+    check_output_dir(p.parent, f"{flag} directory")
+    return p

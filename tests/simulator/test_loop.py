@@ -117,6 +117,18 @@ def test_policy_exception_ends_episode_with_error(sandbox: Sandbox) -> None:
     assert "connection reset" in result.errors[-1]
 
 
+def test_misconfiguration_leaves_the_loop(sandbox: Sandbox) -> None:
+    # An unknown model or a rejected key fails every episode the same way: the caller must see it, not an episode.
+    from wikigym.errors import ConfigError
+
+    def unknown_model(_messages):
+        raise ConfigError("the endpoint has no model 'x' (404); check --model")
+
+    policy = PlaybackPolicy([turn(call("list_directory", path="")), unknown_model])
+    with pytest.raises(ConfigError, match="no model 'x'"):
+        AgentLoop(policy, sandbox, builtin_prompts(), NO_VERIFY).run(_task())
+
+
 def test_repeated_error_turns_stop_the_episode(sandbox: Sandbox) -> None:
     err = AssistantTurn(stop_reason="error", error="bad completion")
     policy = PlaybackPolicy([err], repeat_last=True)

@@ -205,3 +205,56 @@ def test_sdk_mode_with_prompts_from_a_checkout(tmp_path: Path) -> None:
     assert ep.task.prompt == "GENERATE ./example_repo ./wiki "
     assert all(t["name"].startswith("mcp__") for t in ep.tools)
     assert ep.prompt_sha256 != builtin_prompts().sha256
+
+
+def test_odd_out_is_one_line_and_a_refused_run_leaves_no_directory(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    for out in (tmp_path / "afile", tmp_path / "afile" / "run"):
+        res = runner.invoke(app, ["record", "--repo", str(example_repo_path()), "--out", str(out), "--quiet"])
+        assert res.exit_code == 2, res.output
+        assert res.output.startswith("error: --out") and "Traceback" not in res.output
+    res = runner.invoke(app, ["record", "--repo", str(tmp_path / "missing"), "--out", str(tmp_path / "never"),
+                              "--quiet"])
+    assert res.exit_code == 2 and not (tmp_path / "never").exists()
+
+
+def test_unknown_model_is_one_line_and_keeps_what_was_recorded(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    served = {"student"}
+
+    def reply(body: dict) -> tuple[int, dict, dict]:
+        if body["model"] not in served:
+            return 404, {"error": {"message": f"The model `{body['model']}` does not exist.",
+                                   "code": "model_not_found"}}, {}
+        return 200, chat_completion({"content": "Done."}), {}
+
+    with ScriptedServer("/v1/chat/completions", default=reply) as server:
+        argv = ["record", "--repo", str(example_repo_path()), "--teacher", "openai", "--model", "student",
+                "--base-url", server.url + "/v1", "--out", str(out), "--verification-passes", "0", "--no-score",
+                "--quiet"]
+        res = runner.invoke(app, argv)
+        assert res.exit_code == 0, res.output
+        served.clear()  # the endpoint stops serving the model: the resumed run must say so, not record errors
+        res = runner.invoke(app, argv + ["--episodes", "3"])
+    assert res.exit_code == 2, res.output
+    assert res.output.strip().splitlines() == [
+        "error: the endpoint has no model 'student' or no chat-completions route (404); check --model and --base-url"]
+    eps = read_episodes(out / "trajectories.jsonl")
+    assert [e.stop_reason for e in eps] == ["end_turn"], "the recorded episode stays; no error episode is added"
+
+
+def test_endpoint_down_before_the_first_turn_stops_the_run_without_writing(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from wikigym.simulator.policies import common, openai_compat
+
+    # No retries: a refused connection fails the first request at once (port 1 on localhost refuses).
+    monkeypatch.setattr(openai_compat, "RetryPolicy", lambda: common.RetryPolicy(max_retries=0))
+    out = tmp_path / "down"
+    res = runner.invoke(app, ["record", "--repo", str(example_repo_path()), "--teacher", "openai", "--model", "m",
+                              "--base-url", "http://127.0.0.1:1/v1", "--episodes", "3", "--out", str(out),
+                              "--verification-passes", "0", "--no-score", "--quiet"])
+    assert res.exit_code == 2, res.output
+    assert "failed before its first turn" in res.output and "rerun the same command" in res.output
+    assert "Traceback" not in res.output
+    # Nothing was written for it, so a rerun (once the endpoint is up) records it instead of skipping it.
+    assert (out / "trajectories.jsonl").read_text() == ""

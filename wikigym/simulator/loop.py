@@ -17,8 +17,9 @@ The rules reproduced (spec §2.2):
 Deliberate differences, all recorded in the trajectory: a policy turn with stop reason `error` is recorded and the
 loop goes on as SemanticWiki does, but after `max_consecutive_errors` such turns in a row the episode stops with
 `error` (SemanticWiki spins to max_turns); a tool call whose arguments did not parse gets an error result naming the
-problem (native tool APIs always produce a result for every call); a policy exception (API failure after retries,
-misconfiguration) ends the episode with `error` and keeps what was recorded.
+problem (native tool APIs always produce a result for every call); a policy exception (API failure after retries)
+ends the episode with `error` and keeps what was recorded. A `ConfigError` from the policy (a rejected API key, an
+unknown model) is not an episode outcome but a misconfiguration: it propagates to the caller.
 
 Single-turn tasks (planner, page, index) are one policy turn without tools; a page answer of 200 characters or less
 is retried once at temperature 0.1, as SemanticWiki's local mode does.
@@ -36,7 +37,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from wikigym.errors import WikigymError
+from wikigym.errors import ConfigError, WikigymError
 from wikigym.simulator.policy import AssistantTurn, Policy
 from wikigym.simulator.prompts import PromptSet, tool_name_values
 from wikigym.simulator.sandbox import Sandbox
@@ -125,7 +126,9 @@ class AgentLoop:
     # -- public ---------------------------------------------------------------------------------------------------
 
     def run(self, task: Task) -> LoopResult:
-        """Run `task` to its end and return the steps and stop reason (never raises for policy failures)."""
+        """Run `task` to its end and return the steps and stop reason.
+
+        Policy failures end the episode with `error`; only a `ConfigError` (misconfiguration) propagates."""
         result = LoopResult()
         if task.seed_wiki:
             self.sandbox.seed_wiki(task.seed_wiki)
@@ -155,6 +158,10 @@ class AgentLoop:
         t0 = time.perf_counter()
         try:
             turn = self.policy.act(messages, tools, system)
+        except ConfigError:
+            # A rejected key or an unknown model fails every turn of every episode the same way: it is the user's to
+            # fix, so it leaves the loop (one error line from the CLI) instead of becoming an "error" episode.
+            raise
         except WikigymError as e:
             raise StopEpisode("error", f"policy {self.policy.spec.kind}: {e}") from None
         except Exception as e:  # an API failure after the policy's retries: end the episode, keep what we have

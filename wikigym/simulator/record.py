@@ -45,7 +45,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from wikigym import __version__
-from wikigym.errors import ConfigError, WikigymError
+from wikigym.errors import ConfigError, WikigymError, check_output_dir, make_output_dir
 from wikigym.simulator.loop import AgentLoop, LoopConfig
 from wikigym.simulator.policies import API_KINDS, POLICY_KINDS, make_policy
 from wikigym.simulator.policies.common import CostMeter, RequestLimiter
@@ -442,9 +442,6 @@ def run_episode(cfg: RecordConfig, job: EpisodeJob, shared: RunShared | None = N
     errors: list[str] = []
     try:
         result = loop.run(task)
-        steps, stop_reason = result.steps, result.stop_reason
-        errors.extend(result.errors)
-        usage = result.usage
     except WikigymError:
         raise
     except Exception as e:  # a bug in a tool or policy: keep the episode, say what broke
@@ -452,6 +449,18 @@ def run_episode(cfg: RecordConfig, job: EpisodeJob, shared: RunShared | None = N
         steps, stop_reason, usage = [], "error", None
         errors.append(f"episode failed: {tb}")
         log.error("episode %s failed: %s", job.episode_id, redact(tb))
+    else:
+        steps, stop_reason = result.steps, result.stop_reason
+        errors.extend(result.errors)
+        usage = result.usage
+        if stop_reason == "error" and not steps:
+            # The policy failed before its first turn (endpoint down, wrong --base-url, a model that cannot load).
+            # Such an "episode" holds no data, writing it would make every resume skip it, and the next episodes
+            # would fail the same way, each after minutes of retries. Stop the run with one line instead: what is
+            # already recorded stays, and rerunning the same command records this episode.
+            reason = redact(errors[0] if errors else "unknown error")
+            raise WikigymError(f"episode {job.episode_id} failed before its first turn ({reason}); nothing was "
+                               f"written for it: fix the cause and rerun the same command to resume")
     final_spec = getattr(policy, "spec", spec) or spec
     episode = Episode(
         wikigym_version=__version__, episode_id=job.episode_id,
@@ -528,11 +537,13 @@ def record(cfg: RecordConfig, progress: RecordProgress | None = None, api_key: s
     """
     t0 = time.perf_counter()
     register_secret(api_key)
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
+    # --out is checked before the repositories are opened (a clone can take minutes) and created only after they
+    # opened, so a refused run neither wastes that time nor leaves an empty RUN_DIR behind.
+    out = check_output_dir(cfg.out, "--out")
     _check_run_file(out, cfg)
     prompts = _prompts(cfg)
     snapshots = [_open(s, cache_dir=cfg.cache_dir) for s in cfg.sources()]
+    make_output_dir(out, "--out")
     jobs = plan_jobs(cfg, snapshots)
     summary = RecordSummary(out=str(out), planned=len(jobs))
     run_data: dict[str, Any] = {"schema": "wikigym.run/1", "wikigym_version": __version__,
