@@ -136,3 +136,17 @@ def test_broken_cache_entry_is_recloned(bare_repo, tmp_path):
     (checkout / ".git/HEAD").write_text("garbage\n")
     assert clone_or_update(str(bare), cache) == checkout
     assert git(checkout, "rev-parse", "HEAD") == second
+
+
+def test_clone_error_names_gits_fatal_line(tmp_path):
+    # GitPython's stderr ends with a lone quote line; the reason used to come out empty ("cannot clone URL: ;").
+    with pytest.raises(RepoNotFound) as info:
+        clone_or_update("https://127.0.0.1:1/owner/repo.git", tmp_path / "cache")
+    message = str(info.value)
+    reason = message.split(": ", 1)[1]
+    assert not reason.startswith(";"), message
+    assert "fatal:" in reason and "127.0.0.1" in reason
+    # The advice's placeholder stays readable after the CLI's redaction.
+    from wikigym.trajectories.secrets import redact
+
+    assert "https://<token>@host/owner/repo" in redact(message)

@@ -44,3 +44,10 @@ def test_ordinary_text_is_untouched() -> None:
 def test_redact_obj_walks_nested_data() -> None:
     data = {"a": ["https://u:p@h/x", {"k": "sk-ant-xxxxxxxxxxxx"}], "n": 3}
     assert redact_obj(data) == {"a": [f"https://{MARK}@h/x", {"k": MARK}], "n": 3}
+
+
+def test_token_placeholder_of_wikigyms_own_advice_is_kept() -> None:
+    # "put a token in the URL: https://<token>@host/..." must not read https://<redacted>@host; real userinfo must.
+    assert redact("https://<token>@host/owner/repo") == "https://<token>@host/owner/repo"
+    assert redact("https://<token>:s3cr3tvalue@host/x") == f"https://{MARK}@host/x"
+    assert redact("https://tok3n@host/x") == f"https://{MARK}@host/x"

@@ -164,11 +164,16 @@ def cache_path(url: str, cache_dir: Path) -> Path:
 
 
 def _reason(error: Exception, url: str) -> str:
-    """git's last meaningful stderr line, scrubbed, on one line."""
+    """git's last meaningful stderr line, scrubbed, on one line.
+
+    GitPython wraps git's stderr as `\n  stderr: 'Cloning into ...\nfatal: ...\n'`, so the last raw line is a lone
+    quote: quotes are stripped per line before empty lines are dropped, and a `fatal:`/`error:` line is preferred.
+    """
     stderr = getattr(error, "stderr", "") or str(error)
-    lines = [ln.strip() for ln in str(stderr).splitlines() if ln.strip() and not ln.strip().startswith("stderr:")]
-    reason = lines[-1] if lines else type(error).__name__
-    reason = reason.strip("'\" ")
+    lines = [ln.strip().strip("'\" ") for ln in str(stderr).splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith("stderr:")]
+    fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
+    reason = (fatal or lines or [type(error).__name__])[-1]
     return scrub(reason, url)[:300]
 
 

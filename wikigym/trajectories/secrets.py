@@ -43,8 +43,9 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bxox[abprs]-[A-Za-z0-9\-]{10,}"), MARK),
     (re.compile(r"\bhf_[A-Za-z0-9]{30,}"), MARK),
     (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), MARK),
-    # scheme://user[:password]@host  ->  scheme://<redacted>@host
-    (re.compile(r"\b([A-Za-z][A-Za-z0-9+.\-]*://)[^/\s:@]+(?::[^/\s@]*)?@"), r"\1" + MARK + "@"),
+    # scheme://user[:password]@host  ->  scheme://<redacted>@host (the literal placeholder `<token>@` of wikigym's own
+    # "put a token in the URL: https://<token>@host/..." advice is left as is, or the advice would read <redacted>)
+    (re.compile(r"\b([A-Za-z][A-Za-z0-9+.\-]*://)(?!<token>@)[^/\s:@]+(?::[^/\s@]*)?@"), r"\1" + MARK + "@"),
     (re.compile(r"(?i)(authorization:\s*(?:bearer|basic|token)\s+)[^\s\"']+"), r"\1" + MARK),
     (re.compile(r"(?i)((?:x-api-key|api[-_]key)[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9_\-]{8,}"), r"\1" + MARK),
 ]
