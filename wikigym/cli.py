@@ -31,10 +31,27 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _quiet_warnings() -> None:
+    """One `warning: ...` line per problem on stderr, for every verb.
+
+    Library code reports a repaired or skipped trajectory line twice on purpose: through `logging` (for people) and
+    as a `TrajectoryRepairWarning` (for code that wants to catch it). On the command line the second copy printed a
+    Python source path and line under the first; the logged line is the one a user should see.
+    """
+    import logging
+    import warnings
+
+    from wikigym.trajectories.store import TrajectoryRepairWarning
+
+    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
+    warnings.filterwarnings("ignore", category=TrajectoryRepairWarning)
+
+
 @app.callback()
 def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                        help="Print the version and exit.")) -> None:
     """wikigym: replay SemanticWiki's tools, record teachers, verify wikis, train gpt-oss."""
+    _quiet_warnings()
 
 
 def _register_commands() -> None:

@@ -50,3 +50,41 @@ def test_verify_explain_and_bad_input(tmp_path, good_wiki) -> None:
     assert res.exit_code == 2 and "error: repository" in res.output
     res = CliRunner().invoke(app, ["bench", "codewikibench"])
     assert res.exit_code == 2 and "--judged" in res.output
+
+
+def test_bad_html_path_is_one_line_before_scoring(tmp_path, good_wiki) -> None:
+    _write(tmp_path / "wiki", good_wiki)
+    (tmp_path / "afile").write_text("x")
+    for html, says in ((tmp_path, "is a directory"), (tmp_path / "afile" / "r.html", "is a file")):
+        res = CliRunner().invoke(app, ["verify", str(tmp_path / "wiki"), "--repo", str(example_repo_path()),
+                                       "--html", str(html)])
+        assert res.exit_code == 2, res.output
+        assert res.output.startswith("error: --html") and says in res.output
+        assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_repo_url_reaches_the_clone_intact_and_its_token_never_shows(tmp_path, good_wiki) -> None:
+    _write(tmp_path / "wiki", good_wiki)
+    token = "ghs_notarealtoken0123456789abcdef"
+    # Port 1 on localhost refuses at once: no network needed.
+    res = CliRunner().invoke(app, ["verify", str(tmp_path / "wiki"), "--repo",
+                                   f"https://x-access-token:{token}@127.0.0.1:1/o/r.git"])
+    assert res.exit_code == 2
+    assert token not in res.output
+    assert "cannot clone https://127.0.0.1:1/o/r.git" in res.output  # not "https:/x-access-token..." as a path
+
+
+def test_truncated_trajectory_and_unknown_episode(tmp_path, good_wiki) -> None:
+    from .test_tool_use import GOOD, _episode
+
+    _write(tmp_path / "wiki", good_wiki)
+    line = _episode(GOOD).model_dump_json()
+    # A recording killed mid-write leaves a cut last line: verify reads the finished episodes, as replay does.
+    (tmp_path / "trajectories.jsonl").write_text(line + "\n" + line[: len(line) // 2], encoding="utf-8")
+    argv = ["verify", str(tmp_path / "wiki"), "--repo", str(example_repo_path()), "--trajectory", str(tmp_path)]
+    res = CliRunner().invoke(app, argv + ["--episode", "e1", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["checks"]["tool_use"]["applicable"] is True
+    res = CliRunner().invoke(app, argv + ["--episode", "nope"])
+    assert res.exit_code == 2 and "no episode 'nope'" in res.output and "it has e1" in res.output
+    assert "--resume" not in res.output

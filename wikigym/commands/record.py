@@ -148,8 +148,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"interrupted: finished episodes are in {out / 'trajectories.jsonl'}; run the same command to "
                        f"resume", err=True)
             raise typer.Exit(130)
-        for w in summary.warnings:
-            typer.echo(f"warning: {w}", err=True)  # already redacted: they name files, never values
+        # summary.warnings (a repaired trajectory line) were already logged as `warning: ...` when the file was
+        # opened; --json carries them in the summary, the text output does not print them a second time.
         if json_out:
             typer.echo(json.dumps(summary.to_json(), indent=2))
             return

@@ -7,8 +7,9 @@ from pathlib import Path
 import typer
 
 
-def run_verify(wiki_dir: Path, repo: Path, trajectory: Path | None, episode: str | None, weights: Path | None):
-    """Library entry point for `wikigym verify`: returns the `Score`."""
+def run_verify(wiki_dir: Path, repo: str | Path, trajectory: Path | None, episode: str | None,
+               weights: Path | None):
+    """Library entry point for `wikigym verify`: returns the `Score`. `repo` is a checkout or a clone URL (`str`)."""
     from wikigym.verifier import Verifier, load_episode
 
     ep = load_episode(trajectory, episode) if trajectory else None
@@ -20,7 +21,8 @@ def register(app: typer.Typer) -> None:
     @app.command("verify")
     def verify(
         wiki_dir: Path = typer.Argument(..., help="The generated wiki directory (SemanticWiki's -o)."),
-        repo: Path = typer.Option(..., "--repo", help="The repository checkout the wiki documents."),
+        # A str, not a Path: a clone URL must reach the repository layer intact (Path turns https:// into https:/).
+        repo: str = typer.Option(..., "--repo", help="The repository the wiki documents: a checkout or a clone URL."),
         trajectory: Path = typer.Option(None, "--trajectory", help="trajectories.jsonl (or its run directory) to "
                                                                    "score tool use from."),
         episode: str = typer.Option(None, "--episode", help="Episode id inside --trajectory (needed when the file "
@@ -31,17 +33,20 @@ def register(app: typer.Typer) -> None:
         weights: Path = typer.Option(None, "--weights", help="Weights YAML (default: the packaged weights-v1.yaml)."),
     ) -> None:
         """Score a wiki: citations, mermaid, links, structure, stubs, coverage, hallucination (+ tool use)."""
-        from wikigym.errors import WikigymError
+        from wikigym.errors import WikigymError, check_output_file
+        from wikigym.trajectories.secrets import redact
         from wikigym.verifier.wiki import Wiki
 
         try:
+            if html:
+                check_output_file(html, "--html")  # before scoring, so a bad path costs no wait
             score = run_verify(wiki_dir, repo, trajectory, episode, weights)
             if html:
                 from wikigym.verifier.report_html import write_report
 
                 write_report(html, Wiki.from_dir(wiki_dir), score, title=f"wikigym verify: {wiki_dir}")
         except WikigymError as e:
-            typer.echo(f"error: {e}", err=True)
+            typer.echo(f"error: {redact(str(e))}", err=True)  # a --repo URL may carry a token
             raise typer.Exit(2)
         if as_json:
             typer.echo(score.to_json())

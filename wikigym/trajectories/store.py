@@ -154,11 +154,12 @@ class TrajectoryWriter:
         self.close()
 
 
-def iter_episodes(path: str | os.PathLike[str]) -> Iterator[Episode]:
-    """Yield the episodes of a trajectories file in order.
+def read_records(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The raw JSON records of a trajectories file, each schema-checked, without building `Episode`s.
 
-    Raises TrajectoryCorrupt (one line naming file and line) on an unknown schema version or a corrupt middle line;
-    a truncated last line is skipped with a TrajectoryRepairWarning.
+    For readers that need one episode of a large file (`wikigym verify --episode`): they pick the record first and
+    validate only that one. Same rules as `iter_episodes`: a truncated last line is skipped with a warning, a corrupt
+    middle line or an unknown schema version raises TrajectoryCorrupt.
     """
     p = Path(path)
     if not p.is_file():
@@ -167,9 +168,21 @@ def iter_episodes(path: str | os.PathLike[str]) -> Iterator[Episode]:
     if bad_offset is not None:
         msg = f"trajectory {p} line {bad_line} is truncated (an interrupted write); skipped it"
         log.warning(msg)
-        warnings.warn(msg, TrajectoryRepairWarning, stacklevel=2)
+        warnings.warn(msg, TrajectoryRepairWarning, stacklevel=3)
     for i, rec in enumerate(records, start=1):
         _check_version(rec, p, i)
+    return records
+
+
+def iter_episodes(path: str | os.PathLike[str]) -> Iterator[Episode]:
+    """Yield the episodes of a trajectories file in order.
+
+    Raises TrajectoryCorrupt (one line naming file and line) on an unknown schema version or a corrupt middle line;
+    a truncated last line is skipped with a TrajectoryRepairWarning.
+    """
+    p = Path(path)
+    records = read_records(p)
+    for i, rec in enumerate(records, start=1):
         try:
             yield Episode.model_validate(rec)
         except Exception as e:  # pydantic.ValidationError: name the line, not a 40-line dump

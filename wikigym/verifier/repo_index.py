@@ -21,9 +21,17 @@ _WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def load_snapshot(repo: Path | str) -> Any:
-    """Open a repository with `wikigym.repos.open_repo`, or the verifier's fallback `LocalRepo` if it is missing."""
+    """Open a repository with `wikigym.repos.open_repo`, or the verifier's fallback `LocalRepo` if it is missing.
+
+    A clone URL (a `str`, credentials allowed) is cloned into wikigym's cache like `wikigym record --repo URL` does,
+    so a wiki can be verified against the URL it was recorded from; its credentials never appear in an error.
+    """
     from wikigym.errors import RepoNotFound
 
+    if isinstance(repo, str) and is_clone_url(repo):
+        from wikigym.repos import open_repo  # URLs need the repos package (GitPython), no fallback
+
+        return open_repo(repo)
     path = Path(repo).expanduser()
     if not path.is_dir():
         raise RepoNotFound(f"repository {path} does not exist or is not a directory; pass the checkout with --repo")
@@ -34,6 +42,15 @@ def load_snapshot(repo: Path | str) -> Any:
 
         return LocalRepo(path)
     return open_repo(path)
+
+
+def is_clone_url(source: str) -> bool:
+    """True for `scheme://...` and scp-like `user@host:path` sources, as `wikigym.repos.clone.is_url` decides."""
+    try:
+        from wikigym.repos.clone import is_url
+    except ImportError:  # the verifier's fallback install: only plain URLs
+        return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source))
+    return is_url(source)
 
 
 class RepoIndex:

@@ -112,8 +112,18 @@ def render_report(wiki: Wiki, score: Score, title: str = "wikigym verify") -> st
 
 
 def write_report(path: Path | str, wiki: Wiki, score: Score, title: str = "wikigym verify") -> Path:
-    """Write the HTML report to `path` (parent directories created)."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(render_report(wiki, score, title), encoding="utf-8")
+    """Write the HTML report to `path` (parent directories created).
+
+    Raises OutputPathError (one line naming the path and the fix) when the path cannot be written: a directory, a
+    path under a file, a read-only place.
+    """
+    from wikigym.errors import OutputPathError, check_output_file, make_output_dir
+
+    p = check_output_file(path, "--html")
+    make_output_dir(p.parent, "--html directory")
+    try:
+        p.write_text(render_report(wiki, score, title), encoding="utf-8")
+    except OSError as e:
+        raise OutputPathError(f"--html {p} cannot be written ({e.strerror or type(e).__name__}); pass a writable "
+                              f"file path") from None
     return p

@@ -14,7 +14,6 @@ What it does not do: call an LLM (see `codewikibench.py` for the judged benchmar
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from wikigym.verifier.checks.stubs import check_stubs
 from wikigym.verifier.checks.tool_use import bare_name, check_tool_use
 from wikigym.verifier.mermaid import MermaidValidator
 from wikigym.verifier.model import CheckResult, Score
-from wikigym.verifier.repo_index import RepoIndex, load_snapshot
+from wikigym.verifier.repo_index import RepoIndex, is_clone_url, load_snapshot
 from wikigym.verifier.reward import VerifierConfig, combine
 from wikigym.verifier.wiki import Wiki, _is_outside
 
@@ -45,7 +44,8 @@ class Verifier:
     def index(self, snapshot: Any) -> RepoIndex:
         """The cached `RepoIndex` of a snapshot (or of a repository path, opened once)."""
         if isinstance(snapshot, (str, Path)):
-            key: Any = ("path", str(Path(snapshot).expanduser().resolve()))
+            url = isinstance(snapshot, str) and is_clone_url(snapshot)
+            key: Any = ("url", snapshot) if url else ("path", str(Path(snapshot).expanduser().resolve()))
             if key not in self._indexes:
                 snap = load_snapshot(snapshot)
                 self._indexes[key] = (snap, RepoIndex(snap))
@@ -154,34 +154,28 @@ def verify_files(files: dict[str, str], snapshot: Any, episode: Any = None,
 def load_episode(path: Path | str, episode_id: str | None = None) -> Any:
     """One `Episode` from a trajectories JSONL file (or a run directory holding `trajectories.jsonl`).
 
-    Without `episode_id` the file must hold exactly one episode.
+    Without `episode_id` the file must hold exactly one episode. The file is read by the trajectory store's rules (a
+    truncated last line, left by an interrupted recording, is skipped with a warning as `replay` and `inspect` do);
+    only the chosen record is validated, so picking one episode of a large run stays cheap.
     """
-    from wikigym.trajectories.schema import SCHEMA_VERSION, Episode
+    from wikigym.trajectories.schema import Episode
+    from wikigym.trajectories.store import read_records
 
     p = Path(path)
     if p.is_dir():
         p = p / "trajectories.jsonl"
     if not p.is_file():
         raise WikigymError(f"trajectory file {p} does not exist; pass a run's trajectories.jsonl with --trajectory")
-    found = []
-    with open(p, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                raise TrajectoryCorrupt(f"trajectory {p} line {n} is not JSON (truncated?); rerun with --resume "
-                                        f"or drop the line") from None
-            if rec.get("schema_version") != SCHEMA_VERSION:
-                raise TrajectoryCorrupt(f"trajectory {p} line {n} has schema_version {rec.get('schema_version')!r}; "
-                                        f"this wikigym reads {SCHEMA_VERSION}")
-            if episode_id is None or rec.get("episode_id") == episode_id:
-                found.append((n, rec))
+    records = read_records(p)
+    found = [(n, rec) for n, rec in enumerate(records, 1) if episode_id is None or rec.get("episode_id") == episode_id]
+    ids = [str(rec.get("episode_id")) for rec in records]
+    listing = ", ".join(ids[:8]) + (" ..." if len(ids) > 8 else "")
     if not found:
-        raise WikigymError(f"no episode {episode_id!r} in {p}; pass an `episode_id` that the file holds, or omit --episode")
+        if not records:
+            raise WikigymError(f"{p} holds no finished episode; record one with `wikigym record`")
+        raise WikigymError(f"no episode {episode_id!r} in {p}; it has {listing}: pass one of them with --episode")
     if episode_id is None and len(found) > 1:
-        raise WikigymError(f"{p} holds {len(found)} episodes; pick one with --episode ID")
+        raise WikigymError(f"{p} holds {len(found)} episodes ({listing}); pick one with --episode ID")
     n, rec = found[0]
     try:
         return Episode.model_validate(rec)
