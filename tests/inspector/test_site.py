@@ -79,3 +79,67 @@ def test_stepper_moves_and_jumps_to_problems(recorded_run) -> None:
     assert run_stepper(ep, console, getkey=lambda: next(keys)) == 1
     screen = console.export_text()
     assert ep.steps[1].tool_calls[0].name in screen and "wiki after this step" in screen
+
+
+def test_wiki_links_become_anchors_of_the_episode_page(recorded_run, tmp_path: Path) -> None:
+    import re
+
+    from wikigym.inspector.site import wiki_link_target
+
+    assert wiki_link_target("components/a/index.md", "../../README.md#x", {"README.md"}) == "README.md"
+    assert wiki_link_target("README.md", "./guides/start.md", {"guides/start.md"}) == "guides/start.md"
+    assert wiki_link_target("README.md", "../outside.md", {"outside.md"}) is None
+    assert wiki_link_target("README.md", "https://example.com/a.md", {"a.md"}) is None
+    _, run = recorded_run
+    build_site([run], tmp_path / "site")
+    ep = read_episodes(run / "trajectories.jsonl")[0]
+    page = (tmp_path / "site" / f"episode-{ep.episode_id}.html").read_text()
+    ids = set(re.findall(r"id='(page-[^']+)'", page))
+    anchors = re.findall(r'href="#(page-[^"]+)"', page)
+    # Page-to-page links (README's navigation at least) land on the rendered page, not on a missing .md file.
+    assert anchors and set(anchors) <= ids
+    assert not re.search(r'href="[^"#:]*\.md(#[^"]*)?"', page), "no link to a .md file that the site does not have"
+
+
+def test_odd_out_and_busy_port_are_one_line(recorded_run, tmp_path: Path) -> None:
+    import socket
+
+    from typer.testing import CliRunner
+
+    from wikigym.cli import app
+    from wikigym.errors import WikigymError
+    from wikigym.inspector.site import serve
+
+    _, run = recorded_run
+    (tmp_path / "afile").write_text("x")
+    res = CliRunner().invoke(app, ["inspect", str(run), "--out", str(tmp_path / "afile")])
+    assert res.exit_code == 2 and res.output.startswith("error: --out") and "Traceback" not in res.output
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(WikigymError, match=f"cannot serve on 127.0.0.1:{port}.*another --port"):
+            serve(tmp_path, port)
+
+
+def test_stepper_screen_fits_the_terminal_and_says_when_no_error_is_left(recorded_run) -> None:
+    _, run = recorded_run
+    ep = read_episodes(run / "trajectories.jsonl")[0]
+    st = Stepper(ep)
+    console = Console(record=True, width=100, height=20)
+    tall = max(range(len(ep.steps)), key=lambda i: len(ep.steps[i].tool_calls))
+    st.pos = tall
+    console.print(st.screen(console))
+    lines = console.export_text().splitlines()
+    # The header (with the recorded step index, as replay and inspect number steps) and the key help both show.
+    assert len(lines) <= 20 and f"step {ep.steps[tall].index} ({tall + 1} of {len(ep.steps)})" in lines[0]
+    footer = " ".join(lines[-2:])
+    assert "q quit" in footer and "lines 1-" in footer
+    st.handle("d")
+    console.print(st.screen(console))
+    assert "lines 1-" not in " ".join(console.export_text().splitlines()[-2:])
+    st.pos = len(ep.steps) - 1
+    st.handle("e")
+    assert st.pos == len(ep.steps) - 1 and st.message.startswith("no error or invalid call after step")
+    console.print(st.screen(console))
+    assert "no error or invalid call" in console.export_text()

@@ -15,7 +15,9 @@ from __future__ import annotations
 import difflib
 import html
 import json
+import re
 import shutil
+import urllib.parse
 from collections import defaultdict
 from itertools import combinations
 from pathlib import Path
@@ -39,9 +41,52 @@ nav a{margin-right:12px}
 """
 
 
+def _href(name: str) -> str:
+    """A file name or fragment made safe for an href (episode ids come from directory names: spaces, #, ? ...)."""
+    return urllib.parse.quote(name, safe="/-_.")
+
+
+def wiki_link_target(page: str, href: str, pages: set[str] | frozenset[str]) -> str | None:
+    """The wiki page a relative link on `page` points to, or None (external, anchor-only, or not a wiki page).
+
+    Pages link each other with relative paths (`../components/api/index.md`), which mean nothing inside the
+    inspector's one-file-per-episode site; the renderer turns them into in-page anchors with this.
+
+    >>> wiki_link_target("components/api/index.md", "../../README.md#top", {"README.md"})
+    'README.md'
+    >>> wiki_link_target("README.md", "https://example.com/x.md", {"x.md"}) is None
+    True
+    """
+    if not href or href.startswith(("#", "/")) or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", href):
+        return None
+    target = urllib.parse.unquote(href.split("#", 1)[0].split("?", 1)[0])
+    parts: list[str] = page.split("/")[:-1]
+    for seg in target.split("/"):
+        if seg in ("", "."):
+            continue
+        if seg == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(seg)
+    rel = "/".join(parts)
+    return rel if rel in pages else None
+
+
 def _md() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     default_fence = md.renderer.rules.get("fence")
+    default_link = md.renderer.rules.get("link_open")
+
+    def link_open(renderer, tokens, idx, options, env):  # wiki-internal links -> anchors of this episode page
+        tok = tokens[idx]
+        target = wiki_link_target(env.get("page", ""), tok.attrGet("href") or "", env.get("pages", frozenset()))
+        if target is not None:
+            tok.attrSet("href", "#page-" + _href(target))
+        if default_link is not None:
+            return default_link(tokens, idx, options, env)
+        return renderer.renderToken(tokens, idx, options, env)
 
     def fence(renderer, tokens, idx, options, env):  # mermaid fences become <pre class="mermaid"> for the browser build
         tok = tokens[idx]
@@ -50,6 +95,7 @@ def _md() -> MarkdownIt:
         return default_fence(tokens, idx, options, env)
 
     md.add_render_rule("fence", fence)
+    md.add_render_rule("link_open", link_open)
     return md
 
 
@@ -110,7 +156,7 @@ def _episode_html(ep: Episode, md: MarkdownIt, siblings: list[tuple[str, str]]) 
              f"{ep.usage.input_tokens}→{ep.usage.output_tokens} tokens · {ep.duration_s:.2f}s"
              f" · reward <b id='reward'>{'-' if r is None else f'{r:.4f}'}</b></p>"]
     if ep.parent:
-        parts.append(f"<p>forked from <a href='episode-{e(ep.parent['episode_id'])}.html'>"
+        parts.append(f"<p>forked from <a href='episode-{e(_href(ep.parent['episode_id']))}.html'>"
                      f"{e(ep.parent['episode_id'])}</a> at step {ep.parent.get('step')}</p>")
     if siblings:
         parts.append("<p>compare with: " + " ".join(f"<a href='{e(href)}'>{e(other)}</a>" for other, href in siblings)
@@ -127,7 +173,10 @@ def _episode_html(ep: Episode, md: MarkdownIt, siblings: list[tuple[str, str]]) 
             for f in (res.get("findings") or [])[:50]:
                 page = f.get("page") or ""
                 link = f"<a href='#step-{writers[page]}'>step {writers[page]}</a>" if page in writers else ""
-                rows.append(f"<tr><td>{e(check)}</td><td>{e(page)}:{e(str(f.get('line') or ''))}</td>"
+                where = f"{e(page)}:{e(str(f.get('line') or ''))}"
+                if page in ep.wiki:
+                    where = f"<a href='#page-{e(_href(page))}'>{where}</a>"
+                rows.append(f"<tr><td>{e(check)}</td><td>{where}</td>"
                             f"<td>{e(str(f.get('what', '')))}</td><td>{e(str(f.get('why', '')))}</td><td>{link}</td></tr>")
             parts.append("")
         checks = " · ".join(f"{e(k)} {float(v.get('score', 0)):.3f}" for k, v in (ep.score.get("checks") or {}).items()
@@ -168,11 +217,10 @@ def _episode_html(ep: Episode, md: MarkdownIt, siblings: list[tuple[str, str]]) 
         parts.append("".join(s))
     # Final wiki.
     parts.append("<h2 id='wiki'>Final wiki</h2>")
-    for rel in sorted(ep.wiki):
-        if not rel.endswith(".md"):
-            continue
-        parts.append(f"<div class='page' id='page-{e(rel)}'><h3>{e(rel)}</h3>{md.render(_strip_frontmatter(ep.wiki[rel]))}"
-                     "</div>")
+    pages = frozenset(rel for rel in ep.wiki if rel.endswith(".md"))
+    for rel in sorted(pages):
+        body = md.render(_strip_frontmatter(ep.wiki[rel]), {"page": rel, "pages": pages})
+        parts.append(f"<div class='page' id='page-{e(rel)}'><h3>{e(rel)}</h3>{body}</div>")
     return "".join(parts)
 
 
@@ -198,9 +246,10 @@ def _diff_html(a: Episode, b: Episode) -> str:
 
 def build_site(run_dirs: list[Path], out: Path) -> Path:
     """Write the inspector site for the episodes of `run_dirs` into `out`; returns the index path."""
-    from wikigym.errors import WikigymError
+    from wikigym.errors import WikigymError, check_output_dir, make_output_dir
     from wikigym.trajectories.store import read_episodes
 
+    check_output_dir(out, "--out")  # before reading and scoring the runs: a bad --out costs no wait
     episodes: list[Episode] = []
     for run in run_dirs:
         path = run / "trajectories.jsonl" if run.is_dir() else run
@@ -208,7 +257,7 @@ def build_site(run_dirs: list[Path], out: Path) -> Path:
             raise WikigymError(f"{path} does not exist; pass a RUN_DIR written by `wikigym record`")
         episodes.extend(read_episodes(path))
     _score_missing(episodes)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_output_dir(out, "--out")
     from wikigym.verifier.mermaid import find_node_modules
 
     nm = find_node_modules()
@@ -227,8 +276,9 @@ def build_site(run_dirs: list[Path], out: Path) -> Path:
             if pairs >= MAX_DIFF_PAIRS:
                 break
             pairs += 1
-            href = f"diff-{a.episode_id}--{b.episode_id}.html"
-            (out / href).write_text(_page(f"diff {a.episode_id} / {b.episode_id}", _diff_html(a, b), False),
+            name = f"diff-{a.episode_id}--{b.episode_id}.html"
+            href = _href(name)
+            (out / name).write_text(_page(f"diff {a.episode_id} / {b.episode_id}", _diff_html(a, b), False),
                                     encoding="utf-8")
             siblings[a.episode_id].append((b.episode_id, href))
             siblings[b.episode_id].append((a.episode_id, href))
@@ -237,7 +287,7 @@ def build_site(run_dirs: list[Path], out: Path) -> Path:
         r = _reward(ep)
         calls = sum(len(s.tool_calls) for s in ep.steps)
         invalid = sum(1 for s in ep.steps for c in s.tool_calls if not c.valid)
-        rows.append(f"<tr class='episode'><td><a href='episode-{html.escape(ep.episode_id)}.html'>"
+        rows.append(f"<tr class='episode'><td><a href='episode-{html.escape(_href(ep.episode_id))}.html'>"
                     f"{html.escape(ep.episode_id)}</a></td><td>{html.escape(ep.repo.name)}</td>"
                     f"<td>{html.escape(ep.task.kind)}</td><td>{html.escape(ep.policy.kind)}</td><td>{len(ep.steps)}</td>"
                     f"<td>{calls}</td><td>{invalid}</td><td>{sum(1 for k in ep.wiki if k.endswith('.md'))}</td>"
@@ -259,11 +309,23 @@ def build_site(run_dirs: list[Path], out: Path) -> Path:
     return index
 
 
-def serve(out: Path, port: int = 8765) -> None:  # pragma: no cover - interactive
-    """Serve the site on 127.0.0.1 until interrupted."""
+def serve(out: Path, port: int = 8765, on_ready: Any = None) -> None:  # pragma: no cover - interactive
+    """Serve the site on 127.0.0.1 until interrupted; `on_ready(url)` is called once the port is bound.
+
+    Raises WikigymError (one line) when the port cannot be bound, before anything claims to be serving.
+    """
     import functools
     import http.server
 
+    from wikigym.errors import WikigymError
+
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
+    try:
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as e:  # most often: the port is taken (another --serve still running)
+        raise WikigymError(f"cannot serve on 127.0.0.1:{port} ({e.strerror or e}); pass another --port, or open "
+                           f"{out / 'index.html'} directly (the site works from file://)") from None
+    with httpd:
+        if on_ready is not None:
+            on_ready(f"http://127.0.0.1:{httpd.server_address[1]}/")
         httpd.serve_forever()
