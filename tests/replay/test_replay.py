@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -95,3 +97,55 @@ def test_fork_records_linked_branches(recorded_run, tmp_path: Path) -> None:
         assert len(b.steps) > 3 and b.wiki
         assert b.score and 0.0 <= b.score["reward"] <= 1.0
     assert "parent" in res.output and "branch" in res.output
+
+
+def test_fork_branch_is_scored_like_its_parent_and_keeps_its_wiki(recorded_run, tmp_path: Path) -> None:
+    _, run = recorded_run
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    path = copy / "trajectories.jsonl"
+    ep = read_episodes(path)[0]
+    res = runner.invoke(app, ["replay", str(path), "--episode", ep.episode_id, "--fork-at", "2"])
+    assert res.exit_code == 0, res.output
+    (branch,) = [e for e in read_episodes(path) if e.parent]
+    # The parent was scored with its trajectory (tool_use counts); the branch must be too, or the two rewards
+    # printed side by side measure different things.
+    assert ep.score["checks"]["tool_use"]["applicable"] is True
+    assert branch.score["checks"]["tool_use"]["applicable"] is True
+    wiki = copy / "wikis" / branch.episode_id
+    assert sorted(p.relative_to(wiki).as_posix() for p in wiki.rglob("*.md")) == sorted(
+        k for k in branch.wiki if k.endswith(".md"))
+    assert f"reward {ep.score['reward']:.4f}" in res.output  # parent and branch in the same format
+
+
+def test_step_and_fork_need_one_episode(recorded_run) -> None:
+    _, run = recorded_run
+    for extra in (["--step"], ["--fork-at", "1"]):
+        res = runner.invoke(app, ["replay", str(run / "trajectories.jsonl"), *extra])
+        assert res.exit_code == 2, res.output
+        assert "pass --episode ID" in res.output and "Traceback" not in res.output
+    assert len(read_episodes(run / "trajectories.jsonl")) == 2, "nothing was forked"
+
+
+def test_repo_url_is_not_mangled_and_its_token_never_shows(recorded_run) -> None:
+    _, run = recorded_run
+    ep = read_episodes(run / "trajectories.jsonl")[0]
+    token = "ghs_notarealtoken0123456789abcdef"
+    res = runner.invoke(app, ["replay", str(run / "trajectories.jsonl"), "--episode", ep.episode_id, "--repo",
+                              f"https://x-access-token:{token}@127.0.0.1:1/o/r.git"])
+    assert res.exit_code == 2
+    assert token not in res.output and "cannot clone https://127.0.0.1:1/o/r.git" in res.output
+
+
+def test_truncated_file_warns_once_in_one_line(recorded_run, tmp_path: Path) -> None:
+    _, run = recorded_run
+    path = tmp_path / "trajectories.jsonl"
+    data = (run / "trajectories.jsonl").read_bytes()
+    path.write_bytes(data[: len(data) - 200])  # the second episode's line cut short
+    ep = read_episodes(run / "trajectories.jsonl")[0]
+    # A real process: under pytest, logging goes to pytest's capture instead of stderr.
+    res = subprocess.run([sys.executable, "-m", "wikigym.cli", "replay", str(path), "--episode", ep.episode_id],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    warnings = [ln for ln in res.stderr.splitlines() if "truncated" in ln]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: ") and ".py:" not in res.stderr, res.stderr

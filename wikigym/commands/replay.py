@@ -33,7 +33,8 @@ def register(app: typer.Typer) -> None:
     def replay(
         trajectory: Path = typer.Argument(..., help="RUN_DIR/trajectories.jsonl (or the RUN_DIR)."),
         episode: str = typer.Option(None, "--episode", help="Episode id (default: every episode in the file)."),
-        repo: Path = typer.Option(None, "--repo", help="Use this checkout instead of the recorded path/URL."),
+        # A str, not a Path: a clone URL must reach the repository layer intact (Path turns https:// into https:/).
+        repo: str = typer.Option(None, "--repo", help="Use this checkout (or clone URL) instead of the recorded one."),
         step: bool = typer.Option(False, "--step", help="Interactive terminal stepper instead of re-execution."),
         fork_at: int = typer.Option(None, "--fork-at", help="Replay K steps, then continue with --policy."),
         policy: str = typer.Option("scripted", "--policy", help="Policy for the fork: scripted, anthropic, openai, "
@@ -51,6 +52,12 @@ def register(app: typer.Typer) -> None:
         console = Console()
         try:
             path, all_eps, chosen = _load(trajectory, episode)
+            if (step or fork_at is not None) and len(chosen) > 1:
+                # Stepping or forking works on one episode; picking the first silently would fork the wrong one.
+                flag = "--step" if step else "--fork-at"
+                ids = ", ".join(e.episode_id for e in chosen[:8]) + (" ..." if len(chosen) > 8 else "")
+                raise WikigymError(f"{path} holds {len(chosen)} episodes; {flag} needs one: pass --episode ID (one "
+                                   f"of {ids})")
             if step:
                 from wikigym.inspector.stepper import run_stepper
 
@@ -87,7 +94,9 @@ def register(app: typer.Typer) -> None:
             if as_json:
                 typer.echo(json.dumps([r.to_json() for r in reports], indent=2, ensure_ascii=False))
         except WikigymError as e:
-            typer.echo(f"error: {e}", err=True)
+            from wikigym.trajectories.secrets import redact
+
+            typer.echo(f"error: {redact(str(e))}", err=True)  # a --repo URL may carry a token
             raise typer.Exit(2)
         raise typer.Exit(1 if drift else 0)
 
@@ -110,9 +119,11 @@ def register(app: typer.Typer) -> None:
         if serve:
             from wikigym.inspector.site import serve as serve_site
 
-            typer.echo(f"serving {out} at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
             try:
-                serve_site(out, port)
+                serve_site(out, port, on_ready=lambda url: typer.echo(f"serving {out} at {url} (Ctrl-C to stop)"))
+            except WikigymError as e:
+                typer.echo(f"error: {e}", err=True)
+                raise typer.Exit(2)
             except KeyboardInterrupt:
                 pass
 
@@ -138,10 +149,18 @@ def _fork(console, path, all_eps, ep, fork_at, policy, episodes, seed, model, ba
                 console.print(f"{bid} already recorded; skipping", style="yellow")
                 continue
             spec = PolicySpec(kind=policy, model=model, seed=s)
-            branch = fork_episode(ep, fork_at, spec, bid, repo=repo, policy_kwargs=kwargs)
+            # The branch's wiki lands in RUN_DIR/wikis/<branch id>/ beside the recorded ones, as `record` does.
+            branch = fork_episode(ep, fork_at, spec, bid, repo=repo, policy_kwargs=kwargs,
+                                  wiki_dir=path.parent / "wikis" / bid)
             writer.append(branch)
             r = branch.score.get("reward") if branch.score else None
             rows.append((bid, r, len(branch.steps)))
-    console.print(f"parent {ep.episode_id}: reward {parent_reward if parent_reward is not None else '-'}")
+
+    def fmt(r: float | None) -> str:
+        return "-" if r is None else f"{r:.4f}"
+
+    console.print(f"parent {ep.episode_id}: reward {fmt(parent_reward)} ({len(ep.steps)} steps)", highlight=False)
     for bid, r, n in rows:
-        console.print(f"  branch {bid}: reward {'-' if r is None else f'{r:.4f}'} ({n} steps) -> {path}")
+        console.print(f"  branch {bid}: reward {fmt(r)} ({n} steps)", highlight=False)
+    if rows:
+        console.print(f"branches appended to {path}", highlight=False)

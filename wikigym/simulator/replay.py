@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import re
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -241,6 +242,8 @@ def fork_episode(ep: Episode, at_step: int, policy_spec: PolicySpec, episode_id:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="wikigym-fork-") as tmp:
         wdir = Path(wiki_dir) if wiki_dir else Path(tmp) / episode_id
+        if wdir.exists():
+            shutil.rmtree(wdir)  # left by an interrupted fork: start clean, as `record` does
         sb = sandbox_for(ep, snap, wdir)
         kw = dict(policy_kwargs or {})
         kw.setdefault("snapshot", snap)
@@ -257,19 +260,20 @@ def fork_episode(ep: Episode, at_step: int, policy_spec: PolicySpec, episode_id:
                          verification_passes=int(ep.config.get("verification_passes", 5) or 0))
         cfg = cfg.model_copy(update={"verify": cfg.verification_passes > 0})
         result = AgentLoop(policy, sb, prompts, cfg).run(task)
-        files = sb.wiki_files()
-        score = None
+        branch = ep.model_copy(deep=True, update={
+            "episode_id": episode_id, "parent": {"episode_id": ep.episode_id, "step": at_step},
+            "policy": getattr(cont, "spec", policy_spec) or policy_spec, "steps": result.steps,
+            "stop_reason": result.stop_reason, "errors": result.errors, "usage": result.usage,
+            "wiki": sb.wiki_files(), "score": None, "started_at": started.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "wikigym_version": __version__,
+        })
         try:
             from wikigym.verifier import verify_wiki
 
-            score = verify_wiki(sb.wiki_dir, snap, None).to_dict()
+            # Scored with its own trajectory, as `record` scores the parent: without it tool_use would be left out
+            # and the branch's reward would not be comparable with the parent's printed beside it.
+            branch.score = verify_wiki(sb.wiki_dir, snap, branch).to_dict()
         except ImportError:
             pass
-    branch = ep.model_copy(deep=True, update={
-        "episode_id": episode_id, "parent": {"episode_id": ep.episode_id, "step": at_step},
-        "policy": getattr(cont, "spec", policy_spec) or policy_spec, "steps": result.steps,
-        "stop_reason": result.stop_reason, "errors": result.errors, "usage": result.usage, "wiki": files,
-        "score": score, "started_at": started.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "wikigym_version": __version__,
-        "duration_s": round(time.perf_counter() - t0, 3),
-    })
+    branch.duration_s = round(time.perf_counter() - t0, 3)
     return branch
