@@ -42,3 +42,17 @@ def test_from_dir(tmp_path) -> None:
     assert list(Wiki.from_dir(tmp_path).by_path) == ["sub/p.md"]
     with pytest.raises(WikiDirError, match="does not exist"):
         Wiki.from_dir(tmp_path / "missing")
+
+
+def test_from_dir_lists_symlinks_out_of_the_wiki_as_outside(tmp_path) -> None:
+    wiki = tmp_path / "wiki"
+    (wiki / "sub").mkdir(parents=True)
+    (wiki / "sub" / "p.md").write_text("hello", encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "evil.md").write_text("# outside", encoding="utf-8")
+    (wiki / "evil.md").symlink_to(tmp_path / "elsewhere" / "evil.md")
+    (wiki / "out").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (wiki / "alias.md").symlink_to(wiki / "sub" / "p.md")  # stays inside: skipped, not outside
+    w = Wiki.from_dir(wiki)
+    assert list(w.by_path) == ["sub/p.md"]
+    assert sorted(w.outside) == ["evil.md", "out/"]

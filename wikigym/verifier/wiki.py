@@ -6,7 +6,9 @@ skipped, like SemanticWiki's own scan) or from a dict of files (`Wiki.from_files
 Page order is SemanticWiki's: depth-first, entries in byte order. Paths that would leave the wiki (absolute, `..`)
 are kept aside in `Wiki.outside` for the reward's gate, never read as pages.
 
-What it does not do: judge anything (the checks do), or follow symlinks out of the wiki directory.
+What it does not do: judge anything (the checks do), or follow symlinks: a symlinked page or directory that leads
+out of the wiki directory is not read but listed in `Wiki.outside` (its content lives outside the wiki, so the gate
+applies); one that stays inside is skipped (the real file is read once, under its own path).
 """
 
 from __future__ import annotations
@@ -234,17 +236,39 @@ class Wiki:
         if not root.is_dir():
             raise WikiDirError(f"wiki directory {root} does not exist or is not a directory; pass the directory "
                                f"`semanticwiki generate -o` wrote")
-        pages = []
+        pages, outside = [], []
+        real_root = root.resolve()
+
+        def leads_out(link: str) -> bool:
+            target = Path(os.path.realpath(link))
+            return target != real_root and real_root not in target.parents
+
         for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".") and not os.path.islink(os.path.join(dirpath, d))]
+            kept = []
+            for d in dirnames:
+                full = os.path.join(dirpath, d)
+                if d.startswith("."):
+                    continue
+                if os.path.islink(full):
+                    if leads_out(full):
+                        outside.append(os.path.relpath(full, root).replace(os.sep, "/") + "/")
+                    continue
+                kept.append(d)
+            dirnames[:] = kept
             for name in filenames:
                 full = os.path.join(dirpath, name)
-                if not name.endswith(".md") or os.path.islink(full) or not os.path.isfile(full):
+                if not name.endswith(".md"):
                     continue
                 rel = os.path.relpath(full, root).replace(os.sep, "/")
+                if os.path.islink(full):
+                    if leads_out(full):
+                        outside.append(rel)
+                    continue
+                if not os.path.isfile(full):
+                    continue
                 with open(full, encoding="utf-8", errors="replace", newline="") as f:
                     pages.append(Page(rel, f.read()))
-        return cls(pages, root=root)
+        return cls(pages, outside, root=root)
 
     def files(self) -> dict[str, str]:
         return {p.path: p.text for p in self.pages}
