@@ -56,3 +56,9 @@ def test_sdk_names_and_coverage() -> None:
 
 def test_no_trajectory_is_not_applicable() -> None:
     assert not check_tool_use(None).applicable
+
+
+def test_a_call_to_a_tool_not_offered_is_named_as_such() -> None:
+    # API policies mark such a call valid=False; the finding must still say which tool, not "malformed call".
+    res = check_tool_use(_episode(GOOD + [("delete_everything", {}, "Error: Unknown tool: delete_everything", False)]))
+    assert [f.what for f in res.findings if f.page == f"step {len(GOOD)}"] == ["unknown tool delete_everything"]

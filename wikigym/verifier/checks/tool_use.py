@@ -108,11 +108,14 @@ def check_tool_use(episode: Any, cfg: dict | None = None) -> CheckResult:
             name = call.name
             used.add(bare_name(name))
             problem = None
-            if not call.valid or call.arguments is None:
-                problem = ("malformed call", f"arguments did not parse: {(call.raw_arguments or '')[:120]!r}"
-                           if call.arguments is None else "the call was recorded as malformed")
+            # Most specific first: a call to a tool that was not offered is recorded as invalid too, and "unknown
+            # tool X" tells the reader more than "the call was recorded as malformed".
+            if call.arguments is None:
+                problem = ("malformed call", f"arguments did not parse: {(call.raw_arguments or '')[:120]!r}")
             elif name not in schemas:
                 problem = (f"unknown tool {name}", f"not a tool of the episode's {episode.mode} mode")
+            elif not call.valid:
+                problem = ("malformed call", "the call was recorded as malformed")
             else:
                 errs = schema_errors(call.arguments, schemas[name])
                 if errs:
