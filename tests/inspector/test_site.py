@@ -143,3 +143,27 @@ def test_stepper_screen_fits_the_terminal_and_says_when_no_error_is_left(recorde
     assert st.pos == len(ep.steps) - 1 and st.message.startswith("no error or invalid call after step")
     console.print(st.screen(console))
     assert "no error or invalid call" in console.export_text()
+
+
+def test_gate_reason_and_step_findings_are_shown(recorded_run, tmp_path: Path) -> None:
+    import shutil as _shutil
+
+    from wikigym.trajectories.store import TrajectoryWriter
+
+    _, run = recorded_run
+    ep = read_episodes(run / "trajectories.jsonl")[0].model_copy(deep=True)
+    ep.episode_id = "gated"
+    ep.score["reward"] = 0.0
+    ep.score["stats"]["gate"] = "1 page(s) outside the wiki (written, attempted or symlinked there): ../x.md"
+    ep.score["checks"]["tool_use"]["findings"] = [{"page": "step 1", "line": None, "what": "malformed call",
+                                                   "why": "arguments did not parse"}]
+    copy = tmp_path / "run"
+    copy.mkdir()
+    _shutil.copyfile(run / "trajectories.jsonl", copy / "trajectories.jsonl")
+    with TrajectoryWriter(copy / "trajectories.jsonl") as w:
+        w.append(ep)
+    build_site([copy], tmp_path / "site")
+    page = (tmp_path / "site" / "episode-gated.html").read_text()
+    assert "id='gate'" in page and "symlinked there): ../x.md" in page
+    assert "<a href='#step-1'>step 1</a>" in page  # a tool_use finding links to its step
+    assert "(gate)" in (tmp_path / "site" / "index.html").read_text()

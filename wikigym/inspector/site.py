@@ -113,6 +113,15 @@ def _reward(ep: Episode) -> float | None:
     return None
 
 
+def _gate(ep: Episode) -> str | None:
+    """Why the verifier's hard gate zeroed the reward (no pages, a page outside the wiki), if it did."""
+    stats = (ep.score or {}).get("stats") or {}
+    return stats.get("gate") or None
+
+
+_STEP_RE = re.compile(r"^step (\d+)$")
+
+
 def _score_missing(episodes: list[Episode]) -> None:
     """Score episodes recorded without a score, when their repository is still on disk."""
     try:
@@ -155,6 +164,10 @@ def _episode_html(ep: Episode, md: MarkdownIt, siblings: list[tuple[str, str]]) 
              f" · profile {e(ep.profile)} · stop {e(ep.stop_reason)} · {len(ep.steps)} steps · "
              f"{ep.usage.input_tokens}→{ep.usage.output_tokens} tokens · {ep.duration_s:.2f}s"
              f" · reward <b id='reward'>{'-' if r is None else f'{r:.4f}'}</b></p>"]
+    gate = _gate(ep)
+    if gate:
+        # Without this the page shows good check scores beside a reward of 0 and no reason.
+        parts.append(f"<p class='bad' id='gate'><b>Gate:</b> {e(gate)} &rarr; reward 0</p>")
     if ep.parent:
         parts.append(f"<p>forked from <a href='episode-{e(_href(ep.parent['episode_id']))}.html'>"
                      f"{e(ep.parent['episode_id'])}</a> at step {ep.parent.get('step')}</p>")
@@ -173,9 +186,12 @@ def _episode_html(ep: Episode, md: MarkdownIt, siblings: list[tuple[str, str]]) 
             for f in (res.get("findings") or [])[:50]:
                 page = f.get("page") or ""
                 link = f"<a href='#step-{writers[page]}'>step {writers[page]}</a>" if page in writers else ""
-                where = f"{e(page)}:{e(str(f.get('line') or ''))}"
+                where = e(page) + (f":{f['line']}" if f.get("line") else "")
+                step_ref = _STEP_RE.match(page)  # tool_use findings name the step they concern
                 if page in ep.wiki:
                     where = f"<a href='#page-{e(_href(page))}'>{where}</a>"
+                elif step_ref:
+                    where = f"<a href='#step-{step_ref.group(1)}'>{where}</a>"
                 rows.append(f"<tr><td>{e(check)}</td><td>{where}</td>"
                             f"<td>{e(str(f.get('what', '')))}</td><td>{e(str(f.get('why', '')))}</td><td>{link}</td></tr>")
             parts.append("")
@@ -291,8 +307,11 @@ def build_site(run_dirs: list[Path], out: Path) -> Path:
                     f"{html.escape(ep.episode_id)}</a></td><td>{html.escape(ep.repo.name)}</td>"
                     f"<td>{html.escape(ep.task.kind)}</td><td>{html.escape(ep.policy.kind)}</td><td>{len(ep.steps)}</td>"
                     f"<td>{calls}</td><td>{invalid}</td><td>{sum(1 for k in ep.wiki if k.endswith('.md'))}</td>"
-                    f"<td>{html.escape(ep.stop_reason)}</td><td>{'-' if r is None else f'{r:.4f}'}</td>"
-                    f"<td>{html.escape(ep.parent['episode_id']) if ep.parent else ''}</td></tr>")
+                    f"<td>{html.escape(ep.stop_reason)}</td><td>{'-' if r is None else f'{r:.4f}'}"
+                    + (f" <span class='bad' title='{html.escape(_gate(ep) or '')}'>(gate)</span>" if _gate(ep) else "")
+                    + "</td><td>" + (f"<a href='episode-{html.escape(_href(ep.parent['episode_id']))}.html'>"
+                                     f"{html.escape(ep.parent['episode_id'])}</a> @ step {ep.parent.get('step')}"
+                                     if ep.parent else "") + "</td></tr>")
         (out / f"episode-{ep.episode_id}.html").write_text(
             _page(ep.episode_id, _episode_html(ep, md, siblings[ep.episode_id]), has_js), encoding="utf-8")
     mean = [r for r in (_reward(ep) for ep in episodes) if r is not None]
