@@ -60,3 +60,10 @@ def test_explain_lists_largest_deduction_first(verifier, snapshot, good_wiki) ->
 def test_trajectory_adds_tool_use(verifier, snapshot, good_wiki) -> None:
     s = verifier.verify_files(good_wiki, snapshot, episode=_episode(GOOD))
     assert s.checks["tool_use"].applicable and s.checks["tool_use"].score == 1.0 and s.reward == 1.0
+
+
+def test_gate_message_does_not_claim_a_refused_write_happened() -> None:
+    from wikigym.verifier.reward import VerifierConfig, combine
+
+    score = combine({}, VerifierConfig.load(None), 3, ["../escape.md"])
+    assert score.reward == 0.0 and "attempted" in score.gate and "../escape.md" in score.gate

@@ -95,7 +95,10 @@ def combine(checks: dict[str, CheckResult], cfg: VerifierConfig, n_pages: int, o
     if n_pages < cfg.gates.min_pages:
         gate = f"{n_pages} pages (the gate needs at least {cfg.gates.min_pages})"
     elif cfg.gates.pages_outside_wiki and outside:
-        gate = f"{len(outside)} page(s) written outside the wiki: {', '.join(sorted(outside)[:3])}"
+        # Says "attempted" too: a trajectory's write that tried to leave the wiki trips the gate even when the
+        # sandbox refused it, and a symlinked page only points there; "written" alone misled readers of refused writes.
+        gate = (f"{len(outside)} page(s) outside the wiki (written, attempted or symlinked there): "
+                f"{', '.join(sorted(outside)[:3])}")
     reward = 0.0 if gate else r6(raw)
     return Score(reward=reward, checks=checks, gate=gate, deductions=deductions, weights_version=cfg.version,
                  stats={"raw_reward": r6(raw)})
