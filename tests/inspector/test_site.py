@@ -167,3 +167,17 @@ def test_gate_reason_and_step_findings_are_shown(recorded_run, tmp_path: Path) -
     assert "id='gate'" in page and "symlinked there): ../x.md" in page
     assert "<a href='#step-1'>step 1</a>" in page  # a tool_use finding links to its step
     assert "(gate)" in (tmp_path / "site" / "index.html").read_text()
+
+
+def test_diff_ignores_the_frontmatter_clock(recorded_run) -> None:
+    from wikigym.inspector.site import _diff_html
+
+    _, run = recorded_run
+    a = read_episodes(run / "trajectories.jsonl")[0]
+    b = a.model_copy(deep=True, update={"episode_id": "b"})
+    rel = next(k for k, v in a.wiki.items() if "\ngenerated: " in v)
+    b.wiki[rel] = b.wiki[rel].replace("\ngenerated: ", "\ngenerated: '1999-01-01T00:00:00.000Z' # ", 1)
+    page = _diff_html(a, b)
+    assert f"<h3>{rel}" not in page and "differ only in their <code>generated:</code>" in page
+    b.wiki[rel] += "\nA real change.\n"
+    assert f"<h3>{rel}" in _diff_html(a, b)

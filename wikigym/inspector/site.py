@@ -240,14 +240,31 @@ def _episode_html(ep: Episode, md: MarkdownIt, siblings: list[tuple[str, str]]) 
     return "".join(parts)
 
 
+# The frontmatter clock differs between any two episodes unless it was frozen (--now); it is not a difference.
+_GENERATED = re.compile(r"^generated: .*$", re.M)
+
+
+def _unclocked(text: str | None) -> str | None:
+    return None if text is None else _GENERATED.sub("generated: <clock>", text)
+
+
 def _diff_html(a: Episode, b: Episode) -> str:
     e = html.escape
-    parts = [f"<h1>{e(a.episode_id)} vs {e(b.episode_id)}</h1><p class='meta'>rewards {_reward(a)} vs {_reward(b)} · "
-             f"steps {len(a.steps)} vs {len(b.steps)} · tool calls {sum(len(s.tool_calls) for s in a.steps)} vs "
-             f"{sum(len(s.tool_calls) for s in b.steps)}</p>"]
+
+    def fmt(r: float | None) -> str:
+        return "-" if r is None else f"{r:.4f}"
+
+    def link(ep: Episode) -> str:
+        return f"<a href='episode-{e(_href(ep.episode_id))}.html'>{e(ep.episode_id)}</a>"
+
+    parts = [f"<h1>{e(a.episode_id)} vs {e(b.episode_id)}</h1><p>{link(a)} vs {link(b)}</p><p class='meta'>rewards "
+             f"{fmt(_reward(a))} vs {fmt(_reward(b))} · steps {len(a.steps)} vs {len(b.steps)} · tool calls "
+             f"{sum(len(s.tool_calls) for s in a.steps)} vs {sum(len(s.tool_calls) for s in b.steps)}</p>"]
+    clock_only = 0
     for rel in sorted(set(a.wiki) | set(b.wiki)):
-        x, y = a.wiki.get(rel), b.wiki.get(rel)
+        x, y = _unclocked(a.wiki.get(rel)), _unclocked(b.wiki.get(rel))
         if x == y:
+            clock_only += a.wiki.get(rel) != b.wiki.get(rel)
             continue
         rows = []
         for line in difflib.unified_diff((x or "").splitlines(), (y or "").splitlines(), lineterm="", n=1):
@@ -257,6 +274,9 @@ def _diff_html(a: Episode, b: Episode) -> str:
         status = "only in " + (a.episode_id if y is None else b.episode_id) if x is None or y is None else "differs"
         parts.append(f"<div class='page'><h3>{e(rel)} <span class='meta'>{status}</span></h3><pre>{''.join(rows)}"
                      "</pre></div>")
+    if clock_only:
+        parts.append(f"<p class='meta'>{clock_only} more page(s) differ only in their <code>generated:</code> "
+                     "timestamp.</p>")
     return "".join(parts)
 
 
