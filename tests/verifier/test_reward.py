@@ -67,3 +67,8 @@ def test_gate_message_does_not_claim_a_refused_write_happened() -> None:
 
     score = combine({}, VerifierConfig.load(None), 3, ["../escape.md"])
     assert score.reward == 0.0 and "attempted" in score.gate and "../escape.md" in score.gate
+
+
+def test_a_perfect_check_is_not_shown_as_minus_zero(verifier, snapshot, good_wiki) -> None:
+    text = verifier.verify_files(good_wiki, snapshot).explain()
+    assert "-0.0000" not in text and " 0.0000  citations" in text

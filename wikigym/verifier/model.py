@@ -74,6 +74,11 @@ class Deduction:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def label(self) -> str:
+        """The deduction as shown to people: `-0.0123`, or ` 0.0000` for a perfect check (not `-0.0000`)."""
+        return f"-{self.points:.4f}" if self.points > 0 else " 0.0000"
+
 
 @dataclass
 class Score:
@@ -104,7 +109,7 @@ class Score:
             lines.append(f"GATE: {self.gate} -> reward 0")
         for d in self.deductions:
             res = self.checks[d.check]
-            lines.append(f"-{d.points:.4f}  {d.check}: score {d.score:.4f} x weight {d.weight:g}"
+            lines.append(f"{d.label}  {d.check}: score {d.score:.4f} x weight {d.weight:g}"
                          + (f"  [{res.error}]" if res.error else ""))
             for f in res.findings[:max_findings]:
                 where = f"{f.page}:{f.line}" if f.line else f.page

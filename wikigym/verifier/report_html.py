@@ -54,13 +54,13 @@ def render_report(wiki: Wiki, score: Score, title: str = "wikigym verify") -> st
         out.append("<p class='bad'>Diagrams are shown as source: mermaid's browser build was not found (run "
                    "<code>npm ci</code> in the wikigym checkout or set WIKIGYM_NODE_MODULES).</p>")
     out.append("<h2>Checks</h2><table><tr><th>check</th><th>score</th><th></th><th>deduction</th><th>findings</th></tr>")
-    ded = {d.check: d.points for d in score.deductions}
+    ded = {d.check: d.label.strip() for d in score.deductions}
     for name, res in score.checks.items():
         if not res.applicable:
             out.append(f"<tr><td>{e(name)}</td><td colspan=4>n/a</td></tr>")
             continue
         out.append(f"<tr><td>{e(name)}</td><td>{res.score:.4f}</td><td><span class='bar' style='width:"
-                   f"{int(res.score * 120)}px'></span></td><td>-{ded.get(name, 0):.4f}</td>"
+                   f"{int(res.score * 120)}px'></span></td><td>{ded.get(name, '0.0000')}</td>"
                    f"<td>{len(res.findings)}" + (f" <span class='bad'>{e(res.error)}</span>" if res.error else "")
                    + "</td></tr>")
     out.append("</table>")
