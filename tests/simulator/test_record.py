@@ -258,3 +258,12 @@ def test_endpoint_down_before_the_first_turn_stops_the_run_without_writing(tmp_p
     assert "Traceback" not in res.output
     # Nothing was written for it, so a rerun (once the endpoint is up) records it instead of skipping it.
     assert (out / "trajectories.jsonl").read_text() == ""
+
+
+def test_repos_file_comments_after_urls_and_a_missing_file(tmp_path: Path) -> None:
+    listing = tmp_path / "repos.txt"
+    listing.write_text("# my repos\nhttps://github.com/pallets/click  # the CLI one\n./local#1\n\n  # indented\n")
+    cfg = RecordConfig(repos_file=str(listing), out=str(tmp_path / "r"))
+    assert cfg.sources() == ["https://github.com/pallets/click", "./local#1"]
+    with pytest.raises(ConfigError, match="one repository path or URL per line"):
+        RecordConfig(repos_file=str(tmp_path / "missing.txt"), out=str(tmp_path / "r")).sources()

@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import pickle
+import re
 import shutil
 import tarfile
 import tempfile
@@ -149,9 +150,12 @@ class RecordConfig(BaseModel):
         if self.repos_file:
             p = Path(self.repos_file)
             if not p.is_file():
-                raise ConfigError(f"--repos-file {p} does not exist")
-            for line in p.read_text(encoding="utf-8").splitlines():
-                line = line.split("#", 1)[0].strip() if not line.lstrip().startswith("http") else line.strip()
+                raise ConfigError(f"--repos-file {p} does not exist or is not a file; pass a text file with one "
+                                  f"repository path or URL per line")
+            for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
+                # A comment is a line starting with '#' or ' #...' after an entry; a '#' glued to a URL (a
+                # fragment) stays part of it.
+                line = re.split(r"(?:^|\s)#", line, maxsplit=1)[0].strip()
                 if line:
                     out.append(line)
         seen: list[str] = []
