@@ -149,3 +149,14 @@ def test_truncated_file_warns_once_in_one_line(recorded_run, tmp_path: Path) -> 
     assert res.returncode == 0, res.stderr
     warnings = [ln for ln in res.stderr.splitlines() if "truncated" in ln]
     assert len(warnings) == 1 and warnings[0].startswith("warning: ") and ".py:" not in res.stderr, res.stderr
+
+
+def test_a_closed_pipe_is_not_reported_as_drift(recorded_run) -> None:
+    # `wikigym replay ... | head` used to exit 1 (rich's broken-pipe default), which is replay's "drift" status.
+    _, run = recorded_run
+    ep = read_episodes(run / "trajectories.jsonl")[0]
+    proc = subprocess.Popen([sys.executable, "-m", "wikigym.cli", "replay", str(run / "trajectories.jsonl"),
+                             "--episode", ep.episode_id], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before the first line is written
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 141, err

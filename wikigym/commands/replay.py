@@ -10,6 +10,29 @@ import typer
 from wikigym.errors import WikigymError
 
 
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what `git log | head` and friends exit with
+
+
+def _console():
+    """A rich Console whose reader going away (`wikigym replay ... | head`) exits 141, not rich's default 1.
+
+    `wikigym replay` exits 1 to mean "drift": a closed pipe must not read as drift in a script.
+    """
+    import os
+    import sys
+
+    from rich.console import Console
+
+    class ReplayConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise SystemExit(EXIT_BROKEN_PIPE)
+
+    return ReplayConsole()
+
+
 def _load(trajectory: Path, episode: str | None):
     from wikigym.trajectories.store import read_episodes
 
@@ -47,9 +70,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the replay report as JSON."),
     ) -> None:
         """Re-execute a recorded episode's tool calls against its repo and report drift (exit 1 on drift)."""
-        from rich.console import Console
-
-        console = Console()
+        console = _console()
         try:
             path, all_eps, chosen = _load(trajectory, episode)
             if (step or fork_at is not None) and len(chosen) > 1:
