@@ -181,3 +181,20 @@ def test_diff_ignores_the_frontmatter_clock(recorded_run) -> None:
     assert f"<h3>{rel}" not in page and "differ only in their <code>generated:</code>" in page
     b.wiki[rel] += "\nA real change.\n"
     assert f"<h3>{rel}" in _diff_html(a, b)
+
+
+def test_same_episode_ids_in_two_runs_get_their_own_pages(recorded_run, tmp_path: Path) -> None:
+    import shutil as _shutil
+
+    _, run = recorded_run
+    other = tmp_path / "student"
+    other.mkdir()
+    _shutil.copyfile(run / "trajectories.jsonl", other / "trajectories.jsonl")
+    build_site([run, other], tmp_path / "site")
+    ids = [e.episode_id for e in read_episodes(run / "trajectories.jsonl")]
+    index = (tmp_path / "site" / "index.html").read_text()
+    for eid in ids:
+        for name in (run.name, "student"):
+            assert (tmp_path / "site" / f"episode-{eid}@{name}.html").is_file()
+            assert f"{eid}@{name}" in index
+    assert (tmp_path / "site" / f"diff-{ids[0]}@{run.name}--{ids[0]}@student.html").is_file()

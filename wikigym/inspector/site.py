@@ -280,18 +280,48 @@ def _diff_html(a: Episode, b: Episode) -> str:
     return "".join(parts)
 
 
+def _disambiguate(runs: list[tuple[str, list[Episode]]]) -> list[Episode]:
+    """All episodes of `runs`; an id that occurs in more than one run becomes `<id>@<run name>` (parents follow).
+
+    Two runs of the same repository and task (a teacher's and a student's, say) hold the same episode ids, and the
+    site names its pages after them: without this the second episode's page overwrote the first's, both index rows
+    linked to it, and the diff between the two compared pages under one name.
+    """
+    counts: dict[str, int] = defaultdict(int)
+    for _, eps in runs:
+        for eid in {ep.episode_id for ep in eps}:
+            counts[eid] += 1
+    names: list[str] = []
+    for name, _ in runs:
+        unique, n = name, 1
+        while unique in names:
+            n += 1
+            unique = f"{name}-{n}"
+        names.append(unique)
+    out: list[Episode] = []
+    for name, (_, eps) in zip(names, runs):
+        rename = {ep.episode_id: f"{ep.episode_id}@{name}" for ep in eps if counts[ep.episode_id] > 1}
+        for ep in eps:
+            ep.episode_id = rename.get(ep.episode_id, ep.episode_id)
+            if ep.parent and ep.parent.get("episode_id") in rename:
+                ep.parent = {**ep.parent, "episode_id": rename[ep.parent["episode_id"]]}
+            out.append(ep)
+    return out
+
+
 def build_site(run_dirs: list[Path], out: Path) -> Path:
     """Write the inspector site for the episodes of `run_dirs` into `out`; returns the index path."""
     from wikigym.errors import WikigymError, check_output_dir, make_output_dir
     from wikigym.trajectories.store import read_episodes
 
     check_output_dir(out, "--out")  # before reading and scoring the runs: a bad --out costs no wait
-    episodes: list[Episode] = []
+    runs: list[tuple[str, list[Episode]]] = []
     for run in run_dirs:
         path = run / "trajectories.jsonl" if run.is_dir() else run
         if not path.is_file():
             raise WikigymError(f"{path} does not exist; pass a RUN_DIR written by `wikigym record`")
-        episodes.extend(read_episodes(path))
+        runs.append((path.parent.name or "run", read_episodes(path)))
+    episodes = _disambiguate(runs)
     _score_missing(episodes)
     out = make_output_dir(out, "--out")
     from wikigym.verifier.mermaid import find_node_modules
