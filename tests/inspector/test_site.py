@@ -198,3 +198,16 @@ def test_same_episode_ids_in_two_runs_get_their_own_pages(recorded_run, tmp_path
             assert (tmp_path / "site" / f"episode-{eid}@{name}.html").is_file()
             assert f"{eid}@{name}" in index
     assert (tmp_path / "site" / f"diff-{ids[0]}@{run.name}--{ids[0]}@student.html").is_file()
+
+
+def test_stepper_without_a_terminal_prints_every_step(recorded_run, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    _, run = recorded_run
+    ep = read_episodes(run / "trajectories.jsonl")[0]
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # not a TTY: click.getchar would need /dev/tty
+    console = Console(record=True, width=120)
+    assert run_stepper(ep, console) == len(ep.steps) - 1
+    text = console.export_text()
+    assert all(f"step {s.index} ({i + 1} of {len(ep.steps)})" in text for i, s in enumerate(ep.steps))

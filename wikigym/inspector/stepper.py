@@ -192,13 +192,27 @@ class Stepper:
 
 
 def run_stepper(ep: Episode, console: Console | None = None, getkey: Callable[[], str] | None = None) -> int:
-    """Show the stepper until the user quits; returns the last position."""
+    """Show the stepper until the user quits; returns the last position.
+
+    Without a terminal (stdin or stdout redirected, CI, no /dev/tty) there are no keys to read: click's getchar
+    would die with a traceback on /dev/tty, so every step is printed in order instead (`--step > steps.txt`).
+    """
+    import sys
+
     console = console or Console()
+    st = Stepper(ep)
+    if getkey is None and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print(f"not a terminal: printing all {len(ep.steps)} steps of {ep.episode_id} (run in a terminal to step "
+              f"through them)", file=sys.stderr)
+        for i in range(len(ep.steps)):
+            st.pos = i
+            console.print(st.render())
+            console.rule()
+        return st.pos
     if getkey is None:
         import click
 
         getkey = click.getchar
-    st = Stepper(ep)
     while True:
         console.clear()
         console.print(st.screen(console))
