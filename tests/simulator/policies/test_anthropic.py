@@ -116,3 +116,12 @@ def test_thinking_blocks_become_reasoning_and_max_tokens_maps() -> None:
                                                    {"type": "text", "text": "part"}], "max_tokens"), {})]
         turn = _policy(server).act([{"role": "user", "content": "go"}], [], "sys")
     assert (turn.reasoning, turn.text, turn.stop_reason) == ("plan it", "part", "max_tokens")
+
+
+def test_unpriced_model_is_warned_about_once(caplog: pytest.LogCaptureFixture) -> None:
+    # record builds one policy per episode: with --episodes 4 the warning was printed four times.
+    spec = SPEC.model_copy(update={"model": "claude-unpriced-test-model"})
+    with caplog.at_level("WARNING"):
+        for _ in range(3):
+            make_policy(spec, api_key="sk-ant-test-key-000000", base_url="http://127.0.0.1:1")
+    assert caplog.text.count("no price known for model claude-unpriced-test-model") == 1

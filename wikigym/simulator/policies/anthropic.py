@@ -70,6 +70,9 @@ def _clean_messages(messages: list[dict[str, Any]], cache_last: bool) -> list[di
     return out
 
 
+_UNPRICED_WARNED: set[str | None] = set()
+
+
 class AnthropicPolicy:
     """Claude through the Messages API.
 
@@ -103,7 +106,9 @@ class AnthropicPolicy:
         self.spec = spec
         override = spec.extra.get("price")
         self.price = price_for(spec.model, tuple(override) if override else None)
-        if self.price is None:
+        if self.price is None and spec.model not in _UNPRICED_WARNED:
+            # One policy is built per episode; the warning is about the model, so it is said once per process.
+            _UNPRICED_WARNED.add(spec.model)
             log.warning("no price known for model %s: its cost is counted as $0 (pass --price IN,OUT)", spec.model)
         self.limiter = limiter or RequestLimiter(4)
         self.cost_meter = cost_meter
