@@ -88,3 +88,13 @@ def test_truncated_trajectory_and_unknown_episode(tmp_path, good_wiki) -> None:
     res = CliRunner().invoke(app, argv + ["--episode", "nope"])
     assert res.exit_code == 2 and "no episode 'nope'" in res.output and "it has e1" in res.output
     assert "--resume" not in res.output
+
+
+def test_empty_wiki_scores_zero_and_says_why_in_one_line(tmp_path) -> None:
+    (tmp_path / "empty").mkdir()
+    res = CliRunner().invoke(app, ["verify", str(tmp_path / "empty"), "--repo", str(example_repo_path()), "--json"])
+    assert res.exit_code == 0
+    assert json.loads(res.stdout)["reward"] == 0.0
+    assert res.stderr.strip().splitlines() == [
+        f"warning: {tmp_path / 'empty'} holds no wiki page (*.md outside dot-directories), so the gate sets the "
+        "reward to 0; pass the directory `semanticwiki generate -o` wrote"]

@@ -48,6 +48,11 @@ def register(app: typer.Typer) -> None:
         except WikigymError as e:
             typer.echo(f"error: {redact(str(e))}", err=True)  # a --repo URL may carry a token
             raise typer.Exit(2)
+        if not score.stats.get("pages"):
+            # The score stands (the gate's 0, so --json consumers get their object), but an empty directory is
+            # most often the wrong one: say so on stderr in one line.
+            typer.echo(f"warning: {wiki_dir} holds no wiki page (*.md outside dot-directories), so the gate sets the "
+                       f"reward to 0; pass the directory `semanticwiki generate -o` wrote", err=True)
         if as_json:
             typer.echo(score.to_json())
             return
