@@ -13,9 +13,14 @@ from wikigym.tools.context import DEFAULT_PROFILE, ToolContext, parse_iso
 from wikigym.tools.toolset import MODES, check_mode, raw_schemas, tool_schemas
 
 
-def run_call(tool: str, args_json: str, repo: Path, wiki: Path, mode: str, profile: str, now: str | None,
+def run_call(tool: str, args_json: str, repo: str | Path, wiki: Path, mode: str, profile: str, now: str | None,
              allow_escape: bool) -> tuple[str, bool]:
-    """Library entry point for `wikigym call`: returns (output, is_error)."""
+    """Library entry point for `wikigym call`: returns (output, is_error).
+
+    `repo` is a directory or, as the README's "Repositories" note promises, a clone URL (cloned into wikigym's cache
+    at its default branch; credentials are used, never shown).
+    """
+    from wikigym.repos.clone import is_url
     from wikigym.tools.toolset import ToolSet
 
     check_mode(mode)
@@ -26,7 +31,11 @@ def run_call(tool: str, args_json: str, repo: Path, wiki: Path, mode: str, profi
                                 f"pass an object such as '{{\"path\": \"README.md\"}}'") from None
     if not isinstance(args, dict):
         raise ToolArgumentError("tool arguments must be a JSON object such as '{\"path\": \"README.md\"}'")
-    repo = repo.expanduser().absolute()
+    if isinstance(repo, str) and is_url(repo):
+        from wikigym.repos import open_repo
+
+        repo = Path(open_repo(repo).root)
+    repo = Path(repo).expanduser().absolute()
     if not repo.is_dir():
         raise RepoNotFound(f"repository directory {repo} does not exist; pass an existing checkout with --repo")
     wiki = wiki.expanduser().absolute()
@@ -48,7 +57,8 @@ def register(app: typer.Typer) -> None:
     def call(
         tool: str = typer.Argument(..., help="Tool name, e.g. read_file or mcp__semanticwiki__search_codebase."),
         args_json: str = typer.Argument("{}", metavar="JSON_ARGS", help="Tool arguments as a JSON object."),
-        repo: Path = typer.Option(..., "--repo", help="Repository directory the tools read."),
+        # A str, not a Path: Path would turn a clone URL's https:// into https:/ (and show its token in the error).
+        repo: str = typer.Option(..., "--repo", help="Repository the tools read: a directory or a clone URL."),
         wiki: Path = typer.Option(Path("wiki-out"), "--wiki", help="Wiki directory the write tools write into."),
         mode: str = typer.Option("direct", "--mode", help=f"Name set: {', '.join(MODES)}."),
         profile: str = typer.Option(DEFAULT_PROFILE, "--profile", help="semanticwiki-1.2.1 (byte-exact) or accurate."),
@@ -64,7 +74,9 @@ def register(app: typer.Typer) -> None:
         try:
             text, _ = run_call(tool, args_json, repo, wiki, mode, profile, now, allow_escape)
         except (ToolArgumentError, WikiDirError, RepoNotFound) as e:
-            typer.echo(f"error: {e}", err=True)
+            from wikigym.trajectories.secrets import redact
+
+            typer.echo(f"error: {redact(str(e))}", err=True)
             raise typer.Exit(2)
         except Exception as e:  # UnknownMode and friends
             from wikigym.errors import WikigymError
