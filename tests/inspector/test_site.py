@@ -211,3 +211,22 @@ def test_stepper_without_a_terminal_prints_every_step(recorded_run, monkeypatch:
     assert run_stepper(ep, console) == len(ep.steps) - 1
     text = console.export_text()
     assert all(f"step {s.index} ({i + 1} of {len(ep.steps)})" in text for i, s in enumerate(ep.steps))
+
+
+def test_diff_pairs_cover_every_repository_and_fork_under_the_cap(recorded_run) -> None:
+    from wikigym.inspector.site import _diff_pairs
+
+    _, run = recorded_run
+    base = read_episodes(run / "trajectories.jsonl")[0]
+
+    def eps(repo: str, n: int) -> list:
+        out = [base.model_copy(deep=True, update={"episode_id": f"{repo}-{i}"}) for i in range(n)]
+        out[-1].parent = {"episode_id": f"{repo}-0", "step": 2}
+        return out
+
+    a, b = eps("a", 12), eps("b", 3)  # 66 + 3 pairs, cap 10
+    chosen, skipped = _diff_pairs([a, b], limit=10)
+    names = {(x.episode_id, y.episode_id) for x, y in chosen}
+    assert ("b-0", "b-1") in names and ("b-1", "b-2") in names, "the second repository gets diffs too"
+    assert ("a-0", "a-11") in names and ("b-0", "b-2") in names, "each fork is diffed with its parent"
+    assert len(chosen) + skipped == 66 + 3

@@ -280,6 +280,32 @@ def _diff_html(a: Episode, b: Episode) -> str:
     return "".join(parts)
 
 
+def _diff_pairs(groups: list[list[Episode]], limit: int = MAX_DIFF_PAIRS) -> tuple[list[tuple[Episode, Episode]],
+                                                                                        int]:
+    """Which pairs of episodes (same repository and task) get a diff page, and how many pairs were left out.
+
+    Every fork is paired with its parent and every episode with the next one of its task, whatever the limit (that
+    is linear in the episodes, and it is what a user compares); the remaining pairs fill up to `limit` in total.
+    A single global cap used to give all diff pages to the first repository of a multi-repository run.
+    """
+    must: list[tuple[Episode, Episode]] = []
+    rest: list[tuple[Episode, Episode]] = []
+    for group in groups:
+        by_id = {ep.episode_id: ep for ep in group}
+        key = {id(ep): i for i, ep in enumerate(group)}
+        wanted: set[tuple[int, int]] = set()
+        for ep in group:
+            parent = by_id.get((ep.parent or {}).get("episode_id", ""))
+            if parent is not None:
+                wanted.add(tuple(sorted((key[id(parent)], key[id(ep)]))))
+        wanted.update((i, i + 1) for i in range(len(group) - 1))
+        for i, j in sorted(wanted):
+            must.append((group[i], group[j]))
+        rest.extend((a, b) for (i, a), (j, b) in combinations(enumerate(group), 2) if (i, j) not in wanted)
+    room = max(0, limit - len(must))
+    return must + rest[:room], max(0, len(rest) - room)
+
+
 def _disambiguate(runs: list[tuple[str, list[Episode]]]) -> list[Episode]:
     """All episodes of `runs`; an id that occurs in more than one run becomes `<id>@<run name>` (parents follow).
 
@@ -336,18 +362,14 @@ def build_site(run_dirs: list[Path], out: Path) -> Path:
     for ep in episodes:
         groups[(ep.repo.name, ep.task.kind)].append(ep)
     siblings: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    pairs = 0
-    for group in groups.values():
-        for a, b in combinations(group, 2):
-            if pairs >= MAX_DIFF_PAIRS:
-                break
-            pairs += 1
-            name = f"diff-{a.episode_id}--{b.episode_id}.html"
-            href = _href(name)
-            (out / name).write_text(_page(f"diff {a.episode_id} / {b.episode_id}", _diff_html(a, b), False),
-                                    encoding="utf-8")
-            siblings[a.episode_id].append((b.episode_id, href))
-            siblings[b.episode_id].append((a.episode_id, href))
+    chosen, skipped = _diff_pairs(list(groups.values()))
+    for a, b in chosen:
+        name = f"diff-{a.episode_id}--{b.episode_id}.html"
+        href = _href(name)
+        (out / name).write_text(_page(f"diff {a.episode_id} / {b.episode_id}", _diff_html(a, b), False),
+                                encoding="utf-8")
+        siblings[a.episode_id].append((b.episode_id, href))
+        siblings[b.episode_id].append((a.episode_id, href))
     rows = []
     for ep in episodes:
         r = _reward(ep)
@@ -367,6 +389,9 @@ def build_site(run_dirs: list[Path], out: Path) -> Path:
     mean = [r for r in (_reward(ep) for ep in episodes) if r is not None]
     summary = (f"<p>{len(episodes)} episodes · mean reward {sum(mean) / len(mean):.4f}</p>" if mean
                else f"<p>{len(episodes)} episodes</p>")
+    if skipped:
+        summary += (f"<p class='meta'>Diff pages: {len(chosen)} pairs (each fork with its parent, each episode with "
+                    f"the next of its task, then others); {skipped} more pairs were not diffed.</p>")
     if not has_js:
         summary += ("<p class='bad'>Diagrams are shown as source: mermaid's browser build was not found (run npm ci "
                     "in the wikigym checkout or set WIKIGYM_NODE_MODULES).</p>")
