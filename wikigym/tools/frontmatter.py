@@ -20,7 +20,6 @@ Usage: `matter_stringify(content, {"title": t, "generated": ctx.now_iso(), ...},
 from __future__ import annotations
 
 import base64
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from typing import Any
 
 from wikigym.tools import yaml_load
 from wikigym.tools.context import NodeError
+from wikigym.tools.jsjson import json_parse
 from wikigym.tools.node_fs import MISSING, js_number_to_string
 from wikigym.tools.yaml_load import Schema, YamlType, js_stack
 
@@ -70,6 +70,10 @@ class JsDate:
         ss = rem // 1000
         year = f"{y:04d}" if y >= 0 else f"-{abs(y):06d}"
         return f"{weekday} {month} {d:02d} {year} {hh:02d}:{mm:02d}:{ss:02d} GMT+0000 (Coordinated Universal Time)"
+
+
+class JsFunction:
+    """A JavaScript function value (js-yaml refuses to dump one: `[object Function]`)."""
 
 
 @dataclass(eq=False)
@@ -538,6 +542,8 @@ def _js_class(v: Any) -> str:
         return "[object Date]"
     if isinstance(v, JsBuffer):
         return "[object Uint8Array]"
+    if isinstance(v, JsFunction):
+        return "[object Function]"
     return "[object Object]"
 
 
@@ -915,23 +921,6 @@ def json_stringify(value: Any, indent: str = "") -> str | None:
     return "{\n" + ",\n".join(parts) + "\n" + indent + "}"
 
 
-def json_parse(text: str) -> Any:
-    """`JSON.parse(text)` (numbers as JavaScript numbers, duplicate keys keep their first position)."""
-    def bad_constant(name: str) -> Any:
-        raise ValueError(name)
-
-    try:
-        return json.loads(text, parse_int=lambda s: _to_js_number(int(s)), parse_constant=bad_constant,
-                          object_pairs_hook=lambda pairs: {k: v for k, v in pairs if k != "__proto__"})
-    except (ValueError, RecursionError) as e:
-        pos = getattr(e, "pos", None)
-        if pos is None or pos >= len(text.rstrip(" \t\n\r")):
-            raise NodeError("Unexpected end of JSON input") from None
-        token = text[pos]
-        shown = text if len(text) < 32 else "..." + text[max(0, pos - 10):pos + 10] + "..."
-        raise NodeError(f"Unexpected token '{token}', \"{shown}\" is not valid JSON") from None
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # gray-matter 4.0.3.
 
@@ -967,9 +956,31 @@ def _parse_front(language: str, block: str) -> Any:
         return safe_load(block)
     if engine == "json":
         return json_parse(block)
-    if engine == "__proto__":
-        raise NodeError(f'expected "{language}.parse" to be a function')
+    if engine in OBJECT_PROTOTYPE_NAMES:
+        return _prototype_engine_parse(engine, block)
     return {}  # the javascript engine `eval`s the block; see the module docstring
+
+
+def _prototype_engine_parse(name: str, block: str) -> Any:
+    """What `---<name>` front matter parses to when `<name>` is a property of `Object.prototype`.
+
+    gray-matter looks engines up on a plain object, so such a name finds an inherited method; a function is wrapped
+    as `{parse: fn}` and called as `engine.parse(block, opts)`. The first write with such content then fails in
+    `stringify`, but gray-matter has already cached the parse, and a second write of the same content dumps it.
+    """
+    if name == "__proto__":  # Object.prototype itself: not a function, and it has no `parse`
+        raise NodeError(f'expected "{name}.parse" to be a function')
+    if name in ("__defineGetter__", "__defineSetter__"):
+        raise NodeError(f"Object.prototype.{name}: Expecting function")
+    if name == "constructor":
+        return block  # Object(block): a String object, which Object.assign spreads like the string
+    if name in ("toString", "toLocaleString"):
+        return "[object Object]"
+    if name == "valueOf":
+        return {"parse": JsFunction()}  # the engine object itself
+    if name in ("__lookupGetter__", "__lookupSetter__"):
+        return MISSING
+    return False  # hasOwnProperty, isPrototypeOf, propertyIsEnumerable
 
 
 def _parse_matter(file: GrayMatterFile) -> None:
