@@ -57,3 +57,30 @@ def test_readdir_and_realpath(tmp_path: Path) -> None:
     with pytest.raises(NodeError) as err:
         readdir(str(tmp_path / "missing"))
     assert err.value.message == f"ENOENT: no such file or directory, scandir '{tmp_path}/missing'"
+
+
+def test_node_stdout_text_replaces_lone_surrogates() -> None:
+    """What `process.stdout.write` prints for a JS string (checked with Node 20): pairs joined, halves as U+FFFD."""
+    from wikigym.tools.node_fs import node_stdout_text
+
+    assert node_stdout_text("a\ud83db") == "a\ufffdb"
+    assert node_stdout_text("\ud83d\ude00 ok") == "😀 ok"
+    assert node_stdout_text("plain 日本") == "plain 日本"
+
+
+def test_cli_call_prints_a_cut_emoji_as_node_does(tmp_path) -> None:
+    """A search result whose documentation is cut inside an emoji must print (it used to raise UnicodeEncodeError)."""
+    from typer.testing import CliRunner
+
+    from wikigym.cli import app
+
+    doc = "/**\n * " + "a" * (299 - len("/**\n * ")) + "😀 tail\n */"
+    pad = "  x = x + 1; // padding line for chunk size\n" * 20
+    src = (doc + "\nexport function surrogateCut(x: number): number {\n" + pad + "  return x;\n}\n"
+           + "\n/** other */\nexport function otherFn(x: number): number {\n" + pad + "  return x;\n}\n")
+    (tmp_path / "repo" / "src").mkdir(parents=True)
+    (tmp_path / "repo" / "src" / "s.ts").write_text(src, encoding="utf-8")
+    res = CliRunner().invoke(app, ["call", "search_codebase", '{"query": "surrogateCut"}', "--repo",
+                                   str(tmp_path / "repo"), "--wiki", str(tmp_path / "wiki")])
+    assert res.exit_code == 0, res.output
+    assert "a" * 20 + "\ufffd...\n```" in res.output

@@ -94,3 +94,14 @@ def test_secrets_never_reach_the_file(tmp_path: Path, monkeypatch: pytest.Monkey
     text = path.read_text()
     assert "0123456789abcdef" not in text and "u:pw@" not in text
     assert read_episodes(path)[0].task.prompt == "key <redacted> and https://<redacted>@host/x.git"
+
+
+def test_lone_surrogates_round_trip(tmp_path: Path) -> None:
+    """SemanticWiki's search cuts documentation at 300 UTF-16 units, which can leave half an emoji in a tool output;
+    the line is still written (as a JSON escape) and reads back unchanged."""
+    path = tmp_path / "t.jsonl"
+    with TrajectoryWriter(path) as w:
+        w.append(ep(1, prompt="doc aaa\ud83d...\n日本"))
+    line = path.read_text(encoding="utf-8")
+    assert "\\ud83d" in line and "日本" in line
+    assert read_episodes(path)[0].task.prompt == "doc aaa\ud83d...\n日本"

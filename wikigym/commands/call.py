@@ -10,6 +10,7 @@ import typer
 
 from wikigym.errors import ToolArgumentError, WikiDirError, RepoNotFound
 from wikigym.tools.context import DEFAULT_PROFILE, ToolContext, parse_iso
+from wikigym.tools.node_fs import node_stdout_text
 from wikigym.tools.toolset import MODES, check_mode, raw_schemas, tool_schemas
 
 
@@ -85,7 +86,7 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"error: {e}", err=True)
                 raise typer.Exit(2)
             raise
-        sys.stdout.write(text)
+        sys.stdout.write(node_stdout_text(text))
         sys.stdout.flush()
 
     @app.command("tools")

@@ -496,7 +496,8 @@ def _process_worker(cfg_json: str, job: EpisodeJob) -> str:
     if job.snapshot is None:
         job.snapshot = _open(job.source, cache_dir=cfg.cache_dir)
     try:
-        return run_episode(cfg, job).model_dump_json()
+        # json.dumps escapes lone surrogates in tool outputs; pydantic's model_dump_json cannot encode them.
+        return json.dumps(run_episode(cfg, job).model_dump(mode="json"))
     except WikigymError as e:
         return json.dumps({"__wikigym_error__": str(e)})
 

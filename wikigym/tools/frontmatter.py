@@ -7,13 +7,11 @@ with a non-printable UTF-16 code unit (tabs, emoji, which are surrogate pairs) a
 multi-line strings become `|-` blocks and single lines longer than the width become folded `>-` blocks, empty lists
 are `[]`. gray-matter first parses any frontmatter already at the start of `content` (its keys come first, the
 tool's override them), caches that parse per process (keyed by the content), and throws Node's TypeErrors for a
-missing content. All of that is reproduced here, operating on UTF-16 code units where JavaScript does.
+missing content. All of that is reproduced here, operating on UTF-16 code units where JavaScript does. Front matter
+already in `content` is read by `yaml_load.py`, a port of js-yaml's own loader, so malformed blocks fail (or pass)
+exactly where js-yaml's do, with its messages and positions.
 
 What it deliberately does not do:
-- parse YAML with js-yaml's own parser: embedded frontmatter is read with PyYAML's composer and then resolved with
-  js-yaml 3's rules (types, merge keys, duplicate keys, key stringification). Valid documents give js-yaml's values;
-  for malformed YAML the error text is js-yaml's phrasing where a PyYAML problem maps onto one, with js-yaml's
-  `at line L, column C:` snippet format, but positions come from PyYAML and may differ.
 - run the `javascript` front-matter engine (it `eval`s the block): such a block is taken as empty.
 
 Usage: `matter_stringify(content, {"title": t, "generated": ctx.now_iso(), ...}, cache=ctx.extra[...])`.
@@ -22,21 +20,16 @@ Usage: `matter_stringify(content, {"title": t, "generated": ctx.now_iso(), ...},
 from __future__ import annotations
 
 import base64
-import json
 import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-from yaml.composer import Composer
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
-from yaml.parser import Parser
-from yaml.reader import Reader
-from yaml.scanner import Scanner
-
+from wikigym.tools import yaml_load
 from wikigym.tools.context import NodeError
+from wikigym.tools.jsjson import json_parse
 from wikigym.tools.node_fs import MISSING, js_number_to_string
+from wikigym.tools.yaml_load import Schema, YamlType, js_stack
 
 # ---------------------------------------------------------------------------------------------------------------
 # JavaScript values that JSON has no word for.
@@ -77,6 +70,10 @@ class JsDate:
         ss = rem // 1000
         year = f"{y:04d}" if y >= 0 else f"-{abs(y):06d}"
         return f"{weekday} {month} {d:02d} {year} {hh:02d}:{mm:02d}:{ss:02d} GMT+0000 (Coordinated Universal Time)"
+
+
+class JsFunction:
+    """A JavaScript function value (js-yaml refuses to dump one: `[object Function]`)."""
 
 
 @dataclass(eq=False)
@@ -545,6 +542,8 @@ def _js_class(v: Any) -> str:
         return "[object Date]"
     if isinstance(v, JsBuffer):
         return "[object Uint8Array]"
+    if isinstance(v, JsFunction):
+        return "[object Function]"
     return "[object Object]"
 
 
@@ -718,267 +717,14 @@ def safe_dump(value: Any) -> str:
     >>> safe_dump({"title": "yes", "v": 1.0, "sources": []})
     "title: 'yes'\\nv: 1\\nsources: []\\n"
     """
-    d = _Dumper(value)
-    d.write_node(0, value, True, True)
+    with js_stack():
+        d = _Dumper(value)
+        d.write_node(0, value, True, True)
     return from_utf16(d.dump) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# js-yaml 3.14 safeLoad, on PyYAML's composer.
-
-
-class YamlLoadError(NodeError):
-    """A js-yaml YAMLException (its message is what SemanticWiki's catch block prints)."""
-
-
-class _Composer(Reader, Scanner, Parser, Composer):
-    """PyYAML's reader/scanner/parser/composer with tags left unresolved: '?' for plain scalars, '!' otherwise."""
-
-    def __init__(self, stream: str):
-        Reader.__init__(self, stream)
-        Scanner.__init__(self)
-        Parser.__init__(self)
-        Composer.__init__(self)
-
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        pass
-
-    def ascend_resolver(self) -> None:
-        pass
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        # js-yaml lets a later anchor of the same name replace an earlier one; PyYAML refuses it.
-        event = self.peek_event()
-        if not isinstance(event, yaml.AliasEvent) and getattr(event, "anchor", None) is not None:
-            self.anchors.pop(event.anchor, None)
-        return super().compose_node(parent, index)
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        if kind is ScalarNode and implicit[0]:
-            return "?"
-        return "!"
-
-
-_INCOMPLETE_PAIR = "incomplete explicit mapping pair; a key node is missed; or followed by a non-tabulated empty line"
-_DOC_END_EXPECTED = "end of the stream or a document separator is expected"
-
-
-def _next_line_start(buffer: str, index: int) -> int:
-    nl = buffer.find("\n", index)
-    return len(buffer) if nl == -1 else nl + 1
-
-
-def _js_reason(e: yaml.MarkedYAMLError, buffer: str) -> tuple[str, int | None]:
-    """js-yaml's reason and buffer position for the malformed-YAML case PyYAML reported as `e`.
-
-    The common mistakes in model-written front matter (a second `: ` in a value, an unterminated quote, text after
-    a quoted scalar, `*emphasis*` read as an alias, an unclosed flow list) map onto js-yaml's words and position;
-    anything else keeps PyYAML's problem text at PyYAML's position.
-    """
-    problem = e.problem or ""
-    context = e.context or ""
-    mark = e.problem_mark or e.context_mark
-    pos = None if mark is None else min(mark.index, len(buffer))
-    if problem == "mapping values are not allowed here" and pos is not None:
-        line_start = buffer.rfind("\n", 0, pos) + 1
-        before = buffer[line_start:pos]
-        same_line_key = re.search(r":[ \t]", before) is not None
-        return (_INCOMPLETE_PAIR if same_line_key else "bad indentation of a mapping entry"), pos
-    if "quoted scalar" in context and "unexpected end of stream" in problem and e.context_mark is not None:
-        kind = "double" if buffer[e.context_mark.index:e.context_mark.index + 1] == '"' else "single"
-        return f"unexpected end of the stream within a {kind} quoted scalar", pos
-    if problem.startswith("expected <block end>, but found"):
-        if problem.endswith("'<scalar>'") and pos is not None:
-            return "can not read a block mapping entry; a multiline key may not be an implicit key", \
-                _next_line_start(buffer, pos)
-        if problem.endswith("':'"):
-            return _INCOMPLETE_PAIR, pos
-        return _DOC_END_EXPECTED, pos
-    if problem.startswith("expected ',' or"):
-        if "<stream end>" in problem:
-            return "unexpected end of the stream within a flow collection", pos
-        return "missed comma between flow collection entries", pos
-    if "that cannot start any token" in problem or problem.startswith("expected '<document start>'"):
-        return _DOC_END_EXPECTED, pos
-    if context == "while scanning an alias" and e.context_mark is not None:
-        start = e.context_mark.index + 1
-        name = re.match(r"[^\s,\[\]{}]*", buffer[start:])
-        text = name[0] if name else ""
-        return f'unidentified alias "{text}"', start + len(text)
-    if problem.startswith("found undefined alias") and pos is not None:
-        name = re.match(r"[^\s,\[\]{}]*", buffer[pos + 1:])
-        text = name[0] if name else ""
-        return f'unidentified alias "{text}"', pos + 1 + len(text)
-    if "expected a single document" in (problem + context):
-        return "expected a single document in the stream, but found more", None
-    if "unknown escape character" in problem:
-        return "unknown escape sequence", pos
-    return problem or context or "bad YAML", pos
-
-
-def _snippet(buffer: str, position: int) -> str:
-    """js-yaml's Mark.getSnippet(4, 75)."""
-    breaks = "\x00\r\n\x85\u2028\u2029"
-    head = ""
-    start = position
-    while start > 0 and buffer[start - 1] not in breaks:
-        start -= 1
-        if position - start > 75 / 2 - 1:
-            head = " ... "
-            start += 5
-            break
-    tail = ""
-    end = position
-    while end < len(buffer) and buffer[end] not in breaks:
-        end += 1
-        if end - position > 75 / 2 - 1:
-            tail = " ... "
-            end -= 5
-            break
-    return " " * 4 + head + buffer[start:end] + tail + "\n" + " " * (4 + position - start + len(head)) + "^"
-
-
-def _position_mark(buffer: str, pos: int) -> str:
-    line = buffer.count("\n", 0, pos)
-    col = pos - (buffer.rfind("\n", 0, pos) + 1)
-    return f"at line {line + 1}, column {col + 1}:\n{_snippet(buffer, pos)}"
-
-
-def _yaml_error(reason: str, buffer: str, pos: int | None) -> YamlLoadError:
-    if pos is None:
-        return YamlLoadError(reason)
-    return YamlLoadError(f"{reason} {_position_mark(buffer, min(pos, len(buffer)))}")
-
-
-@dataclass
-class _Loaded:
-    value: Any
-    tag: str
-
-
-class _Constructor:
-    """Builds js-yaml's values from PyYAML nodes (js-yaml's composeNode/storeMappingPair rules)."""
-
-    def __init__(self, buffer: str):
-        self.buffer = buffer
-        self.memo: dict[int, Any] = {}
-
-    def fail(self, reason: str, node: Any, at_end: bool = False) -> YamlLoadError:
-        mark = getattr(node, "end_mark" if at_end else "start_mark", None)
-        return _yaml_error(reason, self.buffer, None if mark is None else mark.index)
-
-    def construct(self, node: Any) -> _Loaded:
-        key = id(node)
-        if key in self.memo:
-            return self.memo[key]
-        if isinstance(node, ScalarNode):
-            loaded = self._scalar(node)
-            self.memo[key] = loaded
-            return loaded
-        if isinstance(node, SequenceNode):
-            return self._sequence(node)
-        return self._mapping(node)
-
-    def _scalar(self, node: ScalarNode) -> _Loaded:
-        tag = node.tag
-        plain = node.style is None
-        data: str | None = None if (plain and node.value == "") else node.value
-        if tag == "?":
-            if data is None:
-                return _Loaded(None, TAG + "null")
-            for t, resolve, build in _IMPLICIT:
-                if resolve(data):
-                    return _Loaded(build(data), t)
-            return _Loaded(data, TAG + "str")
-        if tag == "!":
-            return _Loaded(data, TAG + "str")
-        if tag in _SCALAR_TYPES:
-            resolve, build = _SCALAR_TYPES[tag]
-            if not resolve(data):
-                raise self.fail(f"cannot resolve a node with !<{tag}> explicit tag", node, True)
-            return _Loaded(build(data), tag)
-        if tag in _SEQUENCE_TAGS or tag in _MAPPING_TAGS:
-            kind = "sequence" if tag in _SEQUENCE_TAGS else "mapping"
-            raise self.fail(f'unacceptable node kind for !<{tag}> tag; it should be "{kind}", not "scalar"', node)
-        raise self.fail(f"unknown tag !<{tag}>", node, True)
-
-    def _check_collection_tag(self, node: Any, kind: str, tags: dict) -> str:
-        tag = node.tag
-        if tag == "!":
-            return TAG + ("seq" if kind == "sequence" else "map")
-        if tag == "?":
-            raise self.fail(f'unacceptable node kind for !<?> tag; it should be "scalar", not "{kind}"', node)
-        if tag in tags:
-            return tag
-        if tag in _SCALAR_TYPES:
-            raise self.fail(f'unacceptable node kind for !<{tag}> tag; it should be "scalar", not "{kind}"', node)
-        other = _MAPPING_TAGS if kind == "sequence" else _SEQUENCE_TAGS
-        if tag in other:
-            want = "mapping" if kind == "sequence" else "sequence"
-            raise self.fail(f'unacceptable node kind for !<{tag}> tag; it should be "{want}", not "{kind}"', node)
-        raise self.fail(f"unknown tag !<{tag}>", node)
-
-    def _sequence(self, node: SequenceNode) -> _Loaded:
-        tag = self._check_collection_tag(node, "sequence", _SEQUENCE_TAGS)
-        result: list[Any] = []
-        loaded = _Loaded(result, tag)
-        self.memo[id(node)] = loaded
-        for item in node.value:
-            result.append(self.construct(item).value)
-        if tag == TAG + "omap":
-            seen: set[str] = set()
-            for pair in result:
-                if not isinstance(pair, dict) or len(pair) != 1 or next(iter(pair)) in seen:
-                    raise self.fail(f"cannot resolve a node with !<{tag}> explicit tag", node)
-                seen.add(next(iter(pair)))
-        elif tag == TAG + "pairs":
-            pairs = []
-            for pair in result:
-                if not isinstance(pair, dict) or len(pair) != 1:
-                    raise self.fail(f"cannot resolve a node with !<{tag}> explicit tag", node)
-                k = next(iter(pair))
-                pairs.append([k, pair[k]])
-            result[:] = pairs
-        return loaded
-
-    def _mapping(self, node: MappingNode) -> _Loaded:
-        tag = self._check_collection_tag(node, "mapping", _MAPPING_TAGS)
-        result: dict[str, Any] = {}
-        loaded = _Loaded(result, tag)
-        self.memo[id(node)] = loaded
-        overridable: set[str] = set()
-        for knode, vnode in node.value:
-            key = self.construct(knode)
-            value = self.construct(vnode).value
-            if key.tag == TAG + "merge":
-                sources = value if isinstance(value, list) else [value]
-                for src in sources:
-                    if not isinstance(src, (dict, JsDate, JsBuffer)):
-                        raise self.fail("cannot merge mappings; the provided source object is unacceptable", vnode)
-                    if isinstance(src, dict):
-                        for k in js_keys(src):
-                            if k not in result:
-                                result[k] = src[k]
-                                overridable.add(k)
-                continue
-            k = self._key_string(key.value, knode)
-            if k not in overridable and k in result:
-                raise self.fail("duplicated mapping key", knode)
-            result[k] = value
-            overridable.discard(k)
-        if tag == TAG + "set" and any(v is not None for v in result.values()):
-            raise self.fail(f"cannot resolve a node with !<{tag}> explicit tag", node)
-        return loaded
-
-    def _key_string(self, key: Any, node: Any) -> str:
-        if isinstance(key, list):
-            parts = []
-            for item in key:
-                if isinstance(item, list):
-                    raise self.fail("nested arrays are not supported inside keys", node)
-                parts.append(item)
-            return ",".join("" if p is None else _js_string(p) for p in parts)
-        return _js_string(key)
+# js-yaml 3.14 safeLoad: the loader is a port of loader.js (yaml_load.py); these are its DEFAULT_SAFE_SCHEMA types.
 
 
 def _js_string(v: Any) -> str:
@@ -1019,80 +765,88 @@ def _resolve_binary(data: str | None) -> bool:
     return bits % 8 == 0
 
 
-_IMPLICIT = [
-    (TAG + "null", _resolve_null, lambda d: None),
-    (TAG + "bool", _resolve_bool, lambda d: d in ("true", "True", "TRUE")),
-    (TAG + "int", _resolve_int, _construct_int),
-    (TAG + "float", _resolve_float, _construct_float),
-    (TAG + "timestamp", _resolve_timestamp, _construct_timestamp),
-    (TAG + "merge", _resolve_merge, lambda d: d),
-]
-_SCALAR_TYPES = {
-    TAG + "str": (lambda d: True, lambda d: "" if d is None else d),
-    TAG + "null": (_resolve_null, lambda d: None),
-    TAG + "bool": (_resolve_bool, lambda d: d in ("true", "True", "TRUE")),
-    TAG + "int": (_resolve_int, _construct_int),
-    TAG + "float": (_resolve_float, _construct_float),
-    TAG + "timestamp": (_resolve_timestamp, _construct_timestamp),
-    TAG + "merge": (_resolve_merge, lambda d: d),
-    TAG + "binary": (_resolve_binary, _construct_binary),
-}
-_SEQUENCE_TAGS = {TAG + "seq": None, TAG + "omap": None, TAG + "pairs": None}
-_MAPPING_TAGS = {TAG + "map": None, TAG + "set": None}
+def _construct_str(data: str | None) -> str:
+    return "" if data is None else data
 
 
-_LEADING_TABS = re.compile(r"(?m)^( *)\t[ \t]*")
+def _resolve_omap(data: Any) -> bool:
+    """js-yaml's resolveYamlOmap: every item a one-key plain object, no key twice."""
+    if data is None:
+        return True
+    seen: set[str] = set()
+    for pair in data:
+        if not isinstance(pair, dict) or len(pair) != 1:
+            return False
+        key = next(iter(pair))
+        if key in seen:
+            return False
+        seen.add(key)
+    return True
 
 
-def _compose(buffer: str) -> Any:
-    loader = _Composer(buffer)
-    try:
-        return loader.get_single_node()
-    finally:
-        loader.dispose()
+def _resolve_pairs(data: Any) -> bool:
+    return data is None or all(isinstance(pair, dict) and len(pair) == 1 for pair in data)
+
+
+def _construct_pairs(data: Any) -> list:
+    if data is None:
+        return []
+    return [[js_keys(pair)[0], pair[js_keys(pair)[0]]] for pair in data]
+
+
+def _resolve_set(data: Any) -> bool:
+    return data is None or all(v is None for v in data.values())
+
+
+def _own_entries(source: Any) -> list[tuple[str, Any]] | None:
+    """`Object.keys(source)` with values for a `<<` merge source; None for what `common.isObject` rejects."""
+    if isinstance(source, dict):
+        return [(k, source[k]) for k in js_keys(source)]
+    if isinstance(source, list):
+        return [(str(i), v) for i, v in enumerate(source)]
+    if isinstance(source, JsBuffer):
+        return [(str(i), b) for i, b in enumerate(source.data)]
+    if isinstance(source, JsDate):
+        return []
+    return None
+
+
+def _yaml_types() -> tuple[tuple[YamlType, ...], dict[str, YamlType]]:
+    def scalar(name: str, resolve: Any, construct: Any) -> YamlType:
+        return YamlType(TAG + name, "scalar", resolve, construct)
+
+    implicit = (
+        scalar("null", _resolve_null, lambda d: None),
+        scalar("bool", _resolve_bool, lambda d: d in ("true", "True", "TRUE")),
+        scalar("int", _resolve_int, _construct_int),
+        scalar("float", _resolve_float, _construct_float),
+        scalar("timestamp", _resolve_timestamp, _construct_timestamp),
+        scalar("merge", _resolve_merge, lambda d: d),
+    )
+    explicit = [
+        scalar("str", lambda d: True, _construct_str),
+        YamlType(TAG + "seq", "sequence", lambda d: True, lambda d: [] if d is None else d),
+        YamlType(TAG + "map", "mapping", lambda d: True, lambda d: {} if d is None else d),
+        *implicit,
+        scalar("binary", _resolve_binary, _construct_binary),
+        YamlType(TAG + "omap", "sequence", _resolve_omap, lambda d: [] if d is None else d),
+        YamlType(TAG + "pairs", "sequence", _resolve_pairs, _construct_pairs),
+        YamlType(TAG + "set", "mapping", _resolve_set, lambda d: {} if d is None else d),
+    ]
+    return implicit, {t.tag: t for t in explicit}
+
+
+_IMPLICIT_TYPES, _EXPLICIT_TYPES = _yaml_types()
+SAFE_SCHEMA = Schema(implicit=_IMPLICIT_TYPES, explicit=_EXPLICIT_TYPES, key_string=lambda v: _js_string(v),
+                     own_entries=_own_entries)
 
 
 def safe_load(text: str) -> Any:
     """js-yaml 3.14 `safeLoad(text)`: MISSING for an empty stream, else the single document's value.
 
-    Raises YamlLoadError with a js-yaml-style message for malformed YAML.
+    Raises YamlLoadError with js-yaml's message for malformed YAML.
     """
-    buffer = text
-    if buffer and buffer[-1] not in "\n\r":
-        buffer += "\n"
-    if buffer.startswith("\ufeff"):
-        buffer = buffer[1:]
-    if "\x00" in buffer:
-        raise _yaml_error("null byte is not allowed in input", buffer, None)
-    try:
-        node = _compose(buffer)
-    except yaml.MarkedYAMLError as e:
-        # js-yaml counts only spaces as indentation and skips tabs after them as separation; PyYAML refuses a
-        # tab there. Retry with those tabs removed before giving up (only on failure, so block scalars whose
-        # content starts with a tab keep it whenever PyYAML could read the document as it was).
-        retry = _LEADING_TABS.sub(r"\1", buffer)
-        recovered = False
-        lines = [(m.start(), m.group(0)) for m in re.finditer(r"(?m)^.*$", buffer)
-                 if m.group(0).strip(" \t\r") and not m.group(0).lstrip(" \t").startswith("#")]
-        if len(lines) > 1 and re.match(r" *\t", lines[0][1]):
-            # A first key after a tab sits at a column no later line can match (js-yaml counts only spaces as
-            # indentation), so js-yaml stops the document at the next line.
-            raise _yaml_error(_DOC_END_EXPECTED, buffer, lines[1][0]) from None
-        if retry != buffer:
-            try:
-                node = _compose(retry)
-                buffer, recovered = retry, True
-            except yaml.YAMLError:
-                pass
-        if not recovered:
-            reason, pos = _js_reason(e, buffer)
-            raise _yaml_error(reason, buffer, pos) from None
-    except yaml.YAMLError as e:
-        reason = "the stream contains non-printable characters" if "special characters" in str(e) else str(e)
-        raise _yaml_error(reason, buffer, 0) from None
-    if node is None:
-        return MISSING
-    return _Constructor(buffer).construct(node).value
+    return yaml_load.safe_load(text, SAFE_SCHEMA, undefined=MISSING)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1167,23 +921,6 @@ def json_stringify(value: Any, indent: str = "") -> str | None:
     return "{\n" + ",\n".join(parts) + "\n" + indent + "}"
 
 
-def json_parse(text: str) -> Any:
-    """`JSON.parse(text)` (numbers as JavaScript numbers, duplicate keys keep their first position)."""
-    def bad_constant(name: str) -> Any:
-        raise ValueError(name)
-
-    try:
-        return json.loads(text, parse_int=lambda s: _to_js_number(int(s)), parse_constant=bad_constant,
-                          object_pairs_hook=lambda pairs: {k: v for k, v in pairs if k != "__proto__"})
-    except (ValueError, RecursionError) as e:
-        pos = getattr(e, "pos", None)
-        if pos is None or pos >= len(text.rstrip(" \t\n\r")):
-            raise NodeError("Unexpected end of JSON input") from None
-        token = text[pos]
-        shown = text if len(text) < 32 else "..." + text[max(0, pos - 10):pos + 10] + "..."
-        raise NodeError(f"Unexpected token '{token}', \"{shown}\" is not valid JSON") from None
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # gray-matter 4.0.3.
 
@@ -1219,9 +956,31 @@ def _parse_front(language: str, block: str) -> Any:
         return safe_load(block)
     if engine == "json":
         return json_parse(block)
-    if engine == "__proto__":
-        raise NodeError(f'expected "{language}.parse" to be a function')
+    if engine in OBJECT_PROTOTYPE_NAMES:
+        return _prototype_engine_parse(engine, block)
     return {}  # the javascript engine `eval`s the block; see the module docstring
+
+
+def _prototype_engine_parse(name: str, block: str) -> Any:
+    """What `---<name>` front matter parses to when `<name>` is a property of `Object.prototype`.
+
+    gray-matter looks engines up on a plain object, so such a name finds an inherited method; a function is wrapped
+    as `{parse: fn}` and called as `engine.parse(block, opts)`. The first write with such content then fails in
+    `stringify`, but gray-matter has already cached the parse, and a second write of the same content dumps it.
+    """
+    if name == "__proto__":  # Object.prototype itself: not a function, and it has no `parse`
+        raise NodeError(f'expected "{name}.parse" to be a function')
+    if name in ("__defineGetter__", "__defineSetter__"):
+        raise NodeError(f"Object.prototype.{name}: Expecting function")
+    if name == "constructor":
+        return block  # Object(block): a String object, which Object.assign spreads like the string
+    if name in ("toString", "toLocaleString"):
+        return "[object Object]"
+    if name == "valueOf":
+        return {"parse": JsFunction()}  # the engine object itself
+    if name in ("__lookupGetter__", "__lookupSetter__"):
+        return MISSING
+    return False  # hasOwnProperty, isPrototypeOf, propertyIsEnumerable
 
 
 def _parse_matter(file: GrayMatterFile) -> None:

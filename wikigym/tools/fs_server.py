@@ -25,13 +25,12 @@ import re
 import secrets
 import stat as _stat
 import time
-import unicodedata
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cmp_to_key
 from typing import Any
 
 from wikigym.tools import node_fs
+from wikigym.tools.collation import locale_sort
 from wikigym.tools.context import NodeError, ToolContext, ToolResult
 from wikigym.tools.minimatch import minimatch
 from wikigym.tools.node_fs import js_truthy, utf16_len
@@ -420,42 +419,6 @@ def _pad_start(s: str, width: int) -> str:
     return " " * max(0, width - utf16_len(s)) + s
 
 
-# Root-collation order of printable ASCII punctuation and digits as ICU (JavaScript `localeCompare`) ranks them;
-# letters follow, case-insensitively at the first level, lowercase first at the third.
-_ASCII_PRIMARY = {c: i for i, c in enumerate(" _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$0123456789")}
-
-
-def _collation_key(s: str) -> tuple:
-    """An approximation of ICU root collation (exact for ASCII names): primary, accents, then case."""
-    primary: list[tuple[int, int]] = []
-    secondary: list[int] = []
-    tertiary: list[int] = []
-    for ch in s:
-        cat = unicodedata.category(ch)
-        if cat in ("Cc", "Cf"):
-            continue
-        base = unicodedata.normalize("NFD", ch)
-        marks = [ord(m) for m in base[1:] if unicodedata.combining(m)]
-        b = base[0]
-        if b in _ASCII_PRIMARY:
-            primary.append((0, _ASCII_PRIMARY[b]))
-        elif cat == "Nd":
-            primary.append((1, unicodedata.digit(ch, 0)))
-        elif cat.startswith("L"):
-            for f in b.casefold():
-                primary.append((2, ord(f)))
-        else:
-            primary.append((0, 1000 + ord(b)))
-        secondary.append(sum(marks))
-        tertiary.append(1 if b != b.lower() else 0)
-    return tuple(primary), tuple(secondary), tuple(tertiary)
-
-
-def locale_compare(a: str, b: str) -> int:
-    ka, kb = _collation_key(a), _collation_key(b)
-    return (ka > kb) - (ka < kb)
-
-
 def _js_date_string(seconds: int) -> str:
     """`Date.prototype.toString()` in the process's time zone, e.g. `Thu Jan 01 1970 00:00:00 GMT+0000 (...)`."""
     t = time.localtime(seconds)
@@ -568,7 +531,8 @@ def _list_directory_with_sizes(s: _Server, a: dict) -> str:
     if a.get("sortBy", "name") == "size":
         ordered = sorted(detailed, key=lambda d: -d[2])
     else:
-        ordered = sorted(detailed, key=cmp_to_key(lambda x, y: locale_compare(x[0], y[0])))
+        by_name = {d[0]: d for d in detailed}  # readdir names are unique
+        ordered = [by_name[n] for n in locale_sort(list(by_name))]  # `a.name.localeCompare(b.name)`
     lines = [f"{'[DIR]' if d else '[FILE]'} {_pad_end(n, 30)} {'' if d else _pad_start(format_size(sz), 10)}"
              for n, d, sz in ordered]
     files = sum(1 for d in detailed if not d[1])

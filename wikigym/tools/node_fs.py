@@ -224,6 +224,19 @@ def require_string(value: Any, name: str = "path") -> str:
     return value
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def node_stdout_text(s: str) -> str:
+    """The text Node writes for a JavaScript string: surrogate pairs joined, a lone surrogate as U+FFFD.
+
+    Tool outputs can hold half of a pair (SemanticWiki slices strings by UTF-16 units); Python cannot encode that
+    to UTF-8 at all, Node prints the replacement character.
+    """
+    joined = s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    return _LONE_SURROGATE.sub("\ufffd", joined)
+
+
 def utf16_len(s: str) -> int:
     """Length in UTF-16 code units, as JavaScript's `String.prototype.length` counts."""
     return len(s) + sum(1 for ch in s if ord(ch) > 0xFFFF)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +33,18 @@ from wikigym.trajectories.schema import SCHEMA_VERSION, Episode
 from wikigym.trajectories.secrets import redact_obj
 
 log = logging.getLogger("wikigym.trajectories")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_line(data: Any) -> str:
+    """Compact JSON, non-ASCII text kept readable, lone UTF-16 surrogates escaped as `\\udXXX`.
+
+    SemanticWiki's outputs can hold half of a surrogate pair (search cuts documentation at 300 UTF-16 units, which
+    may split an emoji). Such a string has no UTF-8 encoding, so it is written as a JSON escape and reads back
+    exactly.
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 class TrajectoryRepairWarning(UserWarning):
@@ -137,7 +150,7 @@ class TrajectoryWriter:
         """Write one finished episode as one line (secrets redacted), then fsync."""
         data = episode.model_dump(mode="json") if isinstance(episode, Episode) else dict(episode)
         _check_version(data, self.path, self.count + 1)
-        line = json.dumps(redact_obj(data), ensure_ascii=False, separators=(",", ":")) + "\n"
+        line = json_line(redact_obj(data)) + "\n"
         self._fh.write(line.encode("utf-8"))
         self._fsync()
         self.done_ids.add(str(data.get("episode_id")))

@@ -23,3 +23,18 @@ def test_exclusions(tmp_path: Path) -> None:
         p.write_text("x")
     (tmp_path / "link").symlink_to(tmp_path / "sub")
     assert discover_files(tmp_path) == ["a.ts", "sub/i.py"]
+
+
+def test_names_that_are_not_utf8_are_not_indexed(tmp_path: Path) -> None:
+    """Node decodes `bad\\xff.ts` as `bad\\ufffd.ts`, a path no file has: SemanticWiki never indexes it (nor a file
+    under a directory so named), checked against SemanticWiki 1.2.1's RAGSystem."""
+    import os
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "good.ts").write_text("export const good = 1;\n")
+    with open(os.path.join(os.fsencode(tmp_path), b"src", b"bad\xff.ts"), "wb") as fh:
+        fh.write(b"export const bad = 1;\n")
+    os.mkdir(os.path.join(os.fsencode(tmp_path), b"dir\xfe"))
+    with open(os.path.join(os.fsencode(tmp_path), b"dir\xfe", b"inner.py"), "wb") as fh:
+        fh.write(b"x = 1\n")
+    assert discover_files(tmp_path) == ["src/good.ts"]

@@ -65,3 +65,26 @@ def test_match_counts_like_string_match_g(pattern: str, expected: list[int]) -> 
 def test_plain_words_take_the_literal_path() -> None:
     term = compile_js_regex("user")
     assert term.literal == "user" and count_matches(term, "useruser user") == 3
+
+
+@pytest.mark.parametrize(("source", "reason"), [
+    # V8 registers a group name when the group closes: errors inside or before that come first.
+    ("(?<a>(?<a>y)**)", "Nothing to repeat"),
+    ("(?<a>x)(?<a>", "Unterminated group"),
+    ("(?<a>(?<a>x))", "Duplicate capture group name"),
+    ("(?<a>x)(?<a>y)*+", "Duplicate capture group name"),
+    # With a named group in the pattern, `\k` inside a class is no identity escape.
+    ("(?<a>x)[\\k]", "Invalid escape"),
+    ("(?<a>x)[a-\\k]", "Invalid escape"),
+])
+def test_v8_error_order(source: str, reason: str) -> None:
+    """Found by fuzzing query words against Node 20's `new RegExp(word, 'g')`."""
+    with pytest.raises(JSRegexError) as err:
+        compile_js_regex(source)
+    assert err.value.message == f"Invalid regular expression: /{source}/g: {reason}"
+
+
+def test_named_reference_to_an_unclosed_group_matches_empty() -> None:
+    """`\\k<a>` inside group `a` has captured nothing yet, so it matches the empty string (Node: 1 match)."""
+    assert count_matches(compile_js_regex("(?<a>\\k<a>)]"), "x [a] y") == 1
+    assert count_matches(compile_js_regex("[\\k]"), "k<a>") == 1

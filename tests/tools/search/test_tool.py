@@ -62,3 +62,40 @@ def test_errors_per_mode(tmp_path: Path) -> None:
     with pytest.raises(NodeError):
         direct_search_codebase(_ctx(tmp_path, idx), {})
     assert direct_search_codebase(_ctx(tmp_path, SearchIndex([])), {}) == "No relevant code found for this query."
+
+
+@pytest.mark.parametrize(("max_results", "expected"), [
+    ("abc", "No relevant code found for this query."),  # "abc" * 3 is NaN: every slice is empty
+    ({}, "No relevant code found for this query."),
+    ([], "No relevant code found for this query."),     # [] is truthy, [] * 3 is 0
+    ([1, 2], "No relevant code found for this query."),
+    ([3], "Found 3 "),                                   # [3] * 3 is 9, slice(0, [3]) keeps 3
+    (["2"], "Found 2 "),
+    ("0x2", "Found 2 "),
+    (" 4 ", "Found 4 "),
+    ("", "Found 10 "),                                   # falsy: the default count
+    (0, "Found 10 "),
+])
+def test_direct_max_results_follow_javascript_arithmetic(tmp_path: Path, max_results: object, expected: str) -> None:
+    """Direct mode passes the model's maxResults to RAGSystem.search unchecked (checked against SemanticWiki 1.2.1)."""
+    idx = SearchIndex(_docs(15))
+    out = direct_search_codebase(_ctx(tmp_path, idx), {"query": "server", "maxResults": max_results})
+    assert out.startswith(expected)
+
+
+def test_direct_empty_slice_still_runs_the_search(tmp_path: Path) -> None:
+    """With `maxResults: []` nothing is returned, but the keyword half still builds its RegExp and throws."""
+    with pytest.raises(NodeError) as err:
+        direct_search_codebase(_ctx(tmp_path, SearchIndex(_docs(2))), {"query": "c++", "maxResults": []})
+    assert err.value.message == "Invalid regular expression: /c++/g: Nothing to repeat"
+
+
+def test_direct_non_string_query_errors(tmp_path: Path) -> None:
+    """An array has `slice`, so it passes the embedding and fails at `query.toLowerCase`; other values fail first."""
+    idx = SearchIndex(_docs(2))
+    with pytest.raises(NodeError) as err:
+        direct_search_codebase(_ctx(tmp_path, idx), {"query": ["server"]})
+    assert err.value.message == "query.toLowerCase is not a function"
+    with pytest.raises(NodeError) as err:
+        direct_search_codebase(_ctx(tmp_path, idx), {"query": 5})
+    assert err.value.message == "text.slice is not a function"

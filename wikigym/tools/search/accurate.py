@@ -18,7 +18,6 @@ What it deliberately does not do: reproduce SemanticWiki's chunks or scores (tha
 
 from __future__ import annotations
 
-import math
 import posixpath
 from collections import Counter
 from typing import Any
@@ -355,9 +354,9 @@ class AccurateIndex:
     def search(self, query: str, *, max_results: float = 10, file_types: list[str] | None = None,
                exclude_tests: bool = False) -> list[dict]:
         """Best chunks for `query`: BM25 alone, or BM25 + embedding cosine fused by RRF when a model is set."""
-        from wikigym.tools.search.index import js_end
+        from wikigym.tools.search.index import js_end, js_max_results
 
-        mr = max_results if (max_results and not math.isnan(max_results)) else 10
+        mr = js_max_results(max_results)
         k = js_end(mr)
         if not self.docs or k <= 0:
             return []

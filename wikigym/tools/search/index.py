@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from wikigym.tools.node_fs import js_to_number, js_truthy
 from wikigym.tools.search.bm25 import BM25Index, term_counts, tokenize
 from wikigym.tools.search.chunker import rag_chunk_file
 from wikigym.tools.search.inventory import discover_files, read_text
@@ -110,14 +111,16 @@ class SearchIndex:
                         key=lambda t: (-t[1], t[0]))
         return ranked[:limit]
 
-    def search(self, query: str, *, max_results: float = 10, file_types: list[str] | None = None,
+    def search(self, query: str, *, max_results: Any = 10, file_types: list[str] | None = None,
                exclude_tests: bool = False, mode: str = "hybrid") -> list[dict]:
         """`RAGSystem.search(query, {maxResults, fileTypes, excludeTests, mode})` without reranking.
+
+        `max_results` may be any JSON value, as a direct-mode model can send one (see `js_max_results`).
 
         Returns result dicts: the stored chunk's keys plus `score`, and `vectorScore` / `bm25Score` where the
         hybrid lists had the chunk. Raises `JSRegexError` for query words V8 rejects as regexes.
         """
-        mr = max_results if (max_results and not math.isnan(max_results)) else 10  # `options.maxResults || 10`
+        mr = js_max_results(max_results)
         if not self.docs:
             return []
         if mode == "keyword":
@@ -159,6 +162,16 @@ class SearchIndex:
         if bm25 is not None:
             r["bm25Score"] = _num(bm25)
         return r
+
+
+def js_max_results(value: Any) -> float:
+    """`options.maxResults || 10` as the number `RAGSystem.search`'s arithmetic (`maxResults * 3`, `slice`) sees.
+
+    Direct mode passes the model's `maxResults` through unchecked, so a truthy non-number reaches the arithmetic:
+    `"5"` and `[5]` become 5, `[]` becomes 0 and `"abc"` or `{}` NaN; both of the latter slice every list to nothing
+    (while the search itself still runs, so its errors are still thrown). Falsy values (0, "", null, NaN) mean 10.
+    """
+    return js_to_number(value) if js_truthy(value) else 10.0
 
 
 def js_end(x: float) -> int:

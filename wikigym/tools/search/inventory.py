@@ -8,7 +8,8 @@ Rules reproduced from `RAGSystem.discoverFiles` (glob 10, `dot: false`, `follow:
   posts, blog, content, articles, _posts directories; `*.min.js`, `*.bundle.js`, package-lock.json, yarn.lock,
   pnpm-lock.yaml;
 - only readable regular files (SemanticWiki skips what `readFileSync` rejects); in the secure default a symlinked
-  file whose target lies outside the repository is skipped too.
+  file whose target lies outside the repository is skipped too;
+- nothing whose name is not valid UTF-8 (Node's lossy decoding makes such paths unreachable).
 
 Order: glob's order varies between runs (the goldens record two different ones), so this module uses a stable
 approximation of it: extension by extension, shallower paths first, then byte order. Pass an explicit order to
@@ -46,6 +47,15 @@ def indexable_extension(name: str) -> str | None:
     return ext if ext in _EXT_RANK else None
 
 
+def _undecodable(name: str) -> bool:
+    """A name that is not valid UTF-8 (Python keeps its bytes as surrogate escapes).
+
+    Node decodes such a name with U+FFFD, so the path glob hands back names no file has: SemanticWiki can neither
+    read that file nor list that directory, and indexes nothing under it.
+    """
+    return any("\udc80" <= ch <= "\udcff" for ch in name)
+
+
 def discover_files(repo_root: str | os.PathLike, allow_escape: bool = False) -> list[str]:
     """Repo-relative POSIX paths SemanticWiki would index, in this module's stable order."""
     root = Path(repo_root)
@@ -60,7 +70,7 @@ def discover_files(repo_root: str | os.PathLike, allow_escape: bool = False) -> 
             continue
         for entry in entries:
             name = entry.name
-            if name.startswith("."):
+            if name.startswith(".") or _undecodable(name):
                 continue
             rel = f"{rel_dir}{name}"
             try:

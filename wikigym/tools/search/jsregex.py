@@ -77,6 +77,7 @@ class _Parser:
         self.named_refs: list[str] = []
         self.total_captures, self.has_named = self._scan_captures()
         self.closed: set[int] = set()
+        self.closed_names: set[str] = set()
 
     def error(self, reason: str) -> JSRegexError:
         return JSRegexError(self.source, reason)
@@ -214,6 +215,7 @@ class _Parser:
         kind = "capture"
         prefix = "("
         number = 0
+        name: str | None = None
         if self.peek() == "?":
             nxt = self.peek(1)
             if nxt == ":":
@@ -230,10 +232,9 @@ class _Parser:
                 name = self._group_name()
                 if name is None:
                     raise self.error("Invalid capture group name")
-                if name in self.names:
-                    raise self.error("Duplicate capture group name")
                 self.capture_count += 1
-                self.names[name] = number = self.capture_count
+                number = self.capture_count
+                self.names.setdefault(name, number)
             else:
                 raise self.error("Invalid group")
         else:
@@ -243,6 +244,12 @@ class _Parser:
         if self.peek() != ")":
             raise self.error("Unterminated group")
         self.i += 1
+        if name is not None:
+            # V8 registers a group's name when the group closes, so a duplicate is reported there: after any
+            # error inside the second group, before any error in what follows it.
+            if name in self.closed_names:
+                raise self.error("Duplicate capture group name")
+            self.closed_names.add(name)
         if number:
             self.closed.add(number)
         return f"{prefix}{body})", kind
@@ -305,6 +312,8 @@ class _Parser:
             if name is None:
                 raise self.error("Invalid named reference")
             self.named_refs.append(name)
+            if name not in self.closed_names:
+                return "(?:)", True  # a group not closed yet (enclosing or later) has captured nothing: matches empty
             return f"\x00ref:{name}\x00", True
         code = self._char_escape(in_class=False)
         return _lit(chr(code)), True
@@ -413,6 +422,8 @@ class _Parser:
         if c == "c":
             code = self._char_escape(in_class=True)
             return code
+        if c == "k" and self.has_named:
+            raise self.error("Invalid escape")  # V8: `\k` is an identity escape only without named groups
         return self._char_escape(in_class=True)
 
 

@@ -16,7 +16,6 @@ What it deliberately does not do: build indexes (see `index.py`) or format resul
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from wikigym.tools.context import NodeError, ToolContext
@@ -27,26 +26,14 @@ NOT_INITIALIZED_DIRECT = "Error: RAG system not initialized"
 NOT_INITIALIZED_SDK = "Error: RAG system not initialized. Repository must be indexed first."
 
 
-def _js_number(v: Any) -> float | None:
-    """What JavaScript arithmetic makes of a `maxResults` value (None where it is NaN)."""
-    if isinstance(v, bool):
-        return float(v)
-    if isinstance(v, (int, float)):
-        return float(v)
-    if isinstance(v, str):
-        try:
-            return float(v.strip()) if v.strip() else 0.0
-        except ValueError:
-            return None
-    return None
+def _count(v: Any, fallback: int) -> Any:
+    """`v || fallback`, left as the JavaScript value SemanticWiki hands to `RAGSystem.search`.
 
-
-def _count(v: Any, fallback: int) -> float:
-    """`v || fallback` as a number (strings such as "5" work in SemanticWiki through JS coercion)."""
-    if not js_truthy(v):
-        return float(fallback)
-    n = _js_number(v)
-    return math.nan if n is None else n
+    The value is not converted here: `search` applies its own `|| 10` and then JavaScript arithmetic, so a truthy
+    non-number behaves as in SemanticWiki (`"5"` and `[5]` count as 5, `"abc"` and `{}` as NaN and `[]` as 0, both
+    giving no results), which a conversion to a Python number would lose.
+    """
+    return v if js_truthy(v) else fallback
 
 
 def _query(args: dict) -> str:
@@ -58,6 +45,9 @@ def _query(args: dict) -> str:
         raise NodeError("Cannot read properties of null (reading 'slice')")
     if q is None:
         raise NodeError("Cannot read properties of undefined (reading 'slice')")
+    if isinstance(q, list):
+        # An array has `slice`, so it gets past the embedding; the keyword half then lowercases the query.
+        raise NodeError("query.toLowerCase is not a function")
     raise NodeError("text.slice is not a function")
 
 
@@ -98,8 +88,7 @@ def sdk_search_codebase(ctx: ToolContext, args: dict) -> str:
         return NOT_INITIALIZED_SDK
     configured = ctx.max_results or 10
     try:
-        wanted = _count(args.get("maxResults"), configured)
-        count = wanted if math.isnan(wanted) else min(wanted, configured)
+        count = min(_count(args.get("maxResults"), configured), configured)  # zod made maxResults a number
         exclude = args.get("excludeTests")
         results = [] if _is_empty(index) else index.search(
             _query(args), max_results=count, file_types=args.get("fileTypes"),
