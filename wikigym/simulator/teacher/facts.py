@@ -135,29 +135,71 @@ def is_auxiliary_path(path: str) -> bool:
     return any(_NON_SOURCE_PART.match(p) for p in path.split("/")[:-1])
 
 
-def clean_doc(text: str | None) -> str:
-    """First sentence of a docstring or doc comment, as plain one-line markdown-safe text (no links, no backticks)."""
-    if not text:
-        return ""
-    lines = []
+# A paragraph of a header comment that is a copyright or licence notice, not a description of the code.
+_LICENSE_TEXT = re.compile(
+    r"\bcopyright\b|\(c\)\s*(?:\d{4}|[A-Z])|spdx-license-identifier|all rights reserved|this file is part of|"
+    r"permission is hereby granted|licensed under|under the terms of|\bgnu (?:lesser |affero )?general public|"
+    r"\bapache license|\bmit licen[cs]ed?\b|\bbsd-style licen[cs]e|\blicen[cs]e: |without (?:any )?warranty",
+    re.IGNORECASE)
+# Comment lines that are tool directives or generator stamps (`//go:build`, `# frozen_string_literal: true`).
+_DIRECTIVE = re.compile(r"^(?:go:build|\+build|nolint|eslint|jshint|global |prettier-ignore|istanbul |c8 |@ts-|"
+                        r"type: ?ignore|noqa|pylint|code generated|auto-?generated|-\*-|vim?:|frozen_string_literal|"
+                        r"encoding:|coding[:=]|@flow|@format|@jsx|@preserve|@license)", re.IGNORECASE)
+# Markdown that carries no prose: badges, images, link reference definitions, html tags, headings, rules.
+_MARKUP_LINE = re.compile(r"^(?:\[!\[.*|!\[.*|\[[^\]]+\]:\s*\S+.*|<[^>]*>|#{1,6}\s.*|[-=*_]{3,})$")
+_COMMENT_MARK = re.compile(r"^(/\*\*?!?|\*/|\*|//[/!]?|#+|\"\"\"|\'\'\')\s?")
+
+
+def _doc_paragraphs(text: str) -> list[str]:
+    """The paragraphs of a doc comment with comment markers removed, up to the first tag line (`@param`)."""
+    paras: list[str] = []
+    lines: list[str] = []
     for raw in str(text).splitlines():
         line = raw.strip()
-        line = re.sub(r"^(/\*\*?|\*/|\*|///?|#+|\"\"\"|''')\s?", "", line).strip()
-        line = re.sub(r"(\*/|\"\"\"|''')$", "", line).strip()
+        line = _COMMENT_MARK.sub("", line).strip()
+        line = re.sub(r"(\*/|\"\"\"|\'\'\')$", "", line).strip()
+        line = re.sub(r"^(?:>\s?)+", "", line)  # markdown block quotes
         if line.startswith(("@", ":param")) or line.lower().startswith(("args:", "returns:")):
             break
-        if not line:
+        if not line or _MARKUP_LINE.match(line) or _DIRECTIVE.match(line):
             if lines:
-                break
+                paras.append(" ".join(lines))
+                lines = []
             continue
         lines.append(line)
-    para = " ".join(lines)
+    if lines:
+        paras.append(" ".join(lines))
+    return paras
+
+
+def _link_safe(text: str) -> str:
+    """Brackets stay (`[]byte`, `map[string]int`) unless they would form a link: `[a](b)` and `[[a]]` are split."""
+    text = text.replace("](", "] (")
+    while "[[" in text or "]]" in text:
+        text = text.replace("[[", "[ [").replace("]]", "] ]")
+    return text
+
+
+def clean_doc(text: str | None) -> str:
+    """First sentence of a docstring or doc comment, as plain one-line markdown-safe text (no links, no backticks).
+
+    Copyright and licence notices, tool directives and markup-only paragraphs (badges, headings) are skipped: the
+    first paragraph of prose is the description.
+    """
+    if not text:
+        return ""
+    paras = _doc_paragraphs(text)
+    prose = [p for p in paras if not _LICENSE_TEXT.search(p) and re.search(r"[A-Za-z]{2}", p)]
+    # A one-word paragraph (`/* cJSON */`) names the file rather than describing it, when more follows.
+    para = next((p for p in prose if len(p.split()) > 1), prose[0] if len(paras) == 1 and prose else "")
+    para = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", para)  # markdown reference links: [text][ref] -> text
+    para = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", para)  # inline links: [text](url) -> text
     para = re.sub(r":[a-z]+:`~?!?([^`]+)`", r"\1", para)  # reST roles: :class:`Option` -> Option
     para = re.sub(r"``([^`]+)``", r"\1", para).replace("\\s", "s")
     para = re.sub(r"\{@link\s+([^}]+)\}", r"\1", para)  # JSDoc {@link X}
     m = re.match(r"(.+?[.!?])(\s|$)", para)
     sentence = (m.group(1) if m else para).strip()
-    sentence = sentence.replace("`", "'").replace("|", "/").replace("[", "(").replace("]", ")")
+    sentence = _link_safe(sentence.replace("`", "'").replace("|", "/"))
     sentence = sentence.replace("<", "&lt;").replace(">", "&gt;").replace("*", "")
     if len(sentence) > 220:
         sentence = sentence[:217].rsplit(" ", 1)[0] + "..."
@@ -177,25 +219,52 @@ def _attr(obj: Any, *names: str, default: Any = None) -> Any:
     return default
 
 
+_PREAMBLE = re.compile(r"^(?:#!|<\?php|<\?=|\?>$)")
+
+
+def _header_comments(text: str) -> str:
+    """The comment blocks before a file's first line of code (shebang and `<?php` skipped), blank-line separated.
+
+    Block comments (`/* */`, `/** */`, `/*! */`), line comments (`//`, `///`, `//!`) and `#` comments; a Go
+    package comment sits here, after the licence header, right above `package`.
+    """
+    out: list[str] = []
+    lines = text.split("\n")[:400]
+    i = 0
+    while i < len(lines):
+        s = lines[i].strip()
+        if not s or _PREAMBLE.match(s):
+            out.append("")
+            i += 1
+        elif s.startswith("/*"):
+            block = []
+            while i < len(lines):
+                block.append(lines[i])
+                if "*/" in lines[i] and not (len(block) == 1 and lines[i].strip().endswith("/*")):
+                    i += 1
+                    break
+                i += 1
+            out += block + [""]
+        elif s.startswith(("//", "#")) and not s.startswith(("#include", "#define", "#if", "#import", "#pragma",
+                                                                "#[", "#!")):
+            out.append(lines[i])
+            i += 1
+        else:
+            break
+    return "\n".join(out)
+
+
 def _module_doc(path: str, text: str) -> str:
-    """The module docstring (Python) or leading doc comment (TS/JS/Go/Rust/Java), first sentence."""
+    """The module docstring (Python) or the first prose paragraph of the header comments (other languages), first
+    sentence; licence headers are not descriptions (see `clean_doc`)."""
     if path.endswith(".py"):
         try:
             return clean_doc(ast.get_docstring(ast.parse(text)) or "")
         except (SyntaxError, ValueError, RecursionError):
             return ""
-    head = text.lstrip()[:3000]
-    if head.startswith(("/**", "/*!")):
-        end = head.find("*/")
-        return clean_doc(head[: end if end > 0 else None])
-    if head.startswith("//"):
-        block = []
-        for line in head.splitlines():
-            if not line.startswith("//"):
-                break
-            block.append(line)
-        return clean_doc("\n".join(block))
-    return ""
+    if fence_tag(path) == "cobol":
+        return ""
+    return clean_doc(_header_comments(text))
 
 
 class RepoFacts:
