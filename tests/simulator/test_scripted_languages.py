@@ -176,3 +176,127 @@ def test_clean_doc_skips_licences_badges_and_keeps_brackets_link_safe() -> None:
     # Bracket pairs that would read as a link (`[a](b)`, `[[a]]`) are split; link text is kept.
     assert clean_doc("Reads [[config]] tables; see [the docs](guide.md).") == "Reads [ [config] ] tables; see the docs."
     assert clean_doc("Returns x.") == "Returns x." and clean_doc("Foo.") == "Foo."
+
+
+def attributes_cpp_repo(root: Path) -> Path:
+    """C++ with `[[nodiscard]]` attributes and a bash completion script in a raw string (`[[ -n ${X:-} ]]`): code
+    that SemanticWiki's completeness check reads as wiki links, even inside code fences."""
+    return _write(root, {
+        "README.md": "# lru\n\nA small least-recently-used cache with a shell completion generator.\n",
+        "include/lru/cache.hpp": """
+            #pragma once
+            #include <list>
+            #include <string>
+            #include <unordered_map>
+
+            namespace lru {
+
+            /// A fixed-capacity cache that evicts the least recently used entry.
+            class Cache {
+             public:
+              explicit Cache(std::size_t capacity);
+              [[nodiscard]] bool contains(const std::string& key) const;
+              [[nodiscard]] std::size_t size() const;
+              void put(const std::string& key, const std::string& value);
+              [[nodiscard]] std::string get(const std::string& key);
+
+             private:
+              std::size_t capacity_;
+              std::list<std::string> order_;
+              std::unordered_map<std::string, std::string> values_;
+            };
+
+            }  // namespace lru
+            """,
+        "src/cache.cpp": """
+            #include "lru/cache.hpp"
+
+            namespace lru {
+
+            Cache::Cache(std::size_t capacity) : capacity_(capacity) {}
+
+            [[nodiscard]] bool Cache::contains(const std::string& key) const {
+              return values_.find(key) != values_.end();
+            }
+
+            [[nodiscard]] std::size_t Cache::size() const {
+              return values_.size();
+            }
+
+            void Cache::put(const std::string& key, const std::string& value) {
+              if (values_.size() >= capacity_ && !contains(key)) {
+                values_.erase(order_.back());
+                order_.pop_back();
+              }
+              order_.push_front(key);
+              values_[key] = value;
+            }
+
+            [[nodiscard]] std::string Cache::get(const std::string& key) {
+              order_.remove(key);
+              order_.push_front(key);
+              return values_[key];
+            }
+
+            }  // namespace lru
+            """,
+        "src/completion.cpp": """
+            #include <string>
+            #include "lru/cache.hpp"
+
+            namespace lru {
+
+            // Writes the bash completion script for the lru command.
+            std::string bashCompletion(const std::string& name) {
+              std::string script = R"(
+            __lru_debug()
+            {
+                if [[ -n ${BASH_COMP_DEBUG_FILE:-} ]]; then
+                    echo "$*" >> "${BASH_COMP_DEBUG_FILE}"
+                fi
+            }
+            )";
+              return "# completion for " + name + script;
+            }
+
+            // Counts the cached keys for the completion header.
+            std::size_t completionKeys(Cache& cache) {
+              return cache.size();
+            }
+
+            }  // namespace lru
+            """,
+        "src/main.cpp": """
+            #include <iostream>
+            #include "lru/cache.hpp"
+
+            std::string bashCompletion(const std::string& name);
+
+            int main(int argc, char** argv) {
+              lru::Cache cache(2);
+              cache.put("a", "1");
+              std::cout << cache.get("a") << std::endl;
+              if (argc > 1) std::cout << bashCompletion(argv[1]);
+              return 0;
+            }
+            """,
+    })
+
+
+def test_code_that_looks_like_wiki_links_never_becomes_a_page(tmp_path: Path) -> None:
+    """Snippets with `[[nodiscard]]` or bash `[[ -n $X ]]` made SemanticWiki report `nodiscard.md` and
+    `-n ${BASH_COMP_DEBUG_FILE:-}.md` as missing, and the teacher wrote pages under those names."""
+    from wikigym.tools.completeness import verify_completeness
+
+    repo = attributes_cpp_repo(tmp_path / "lru")
+    ep = _episode(repo, tmp_path / "run")
+    _assert_clean(ep, repo)
+    pages = [p for p in ep.wiki if p.endswith(".md")]
+    assert all(re.fullmatch(r"[a-z0-9/_.-]+\.md", p, re.IGNORECASE) for p in pages), pages
+    wiki_dir = tmp_path / "wiki"
+    _write(wiki_dir, {p: t for p, t in ep.wiki.items() if p.endswith(".md")})
+    report = verify_completeness(wiki_dir)
+    assert report["isComplete"], report["brokenLinks"]
+    assert "[[" not in "".join(ep.wiki.values())
+    # The attributed definitions are still shown: the snippet starts after the attribute line or stops before it.
+    assert "Cache::size" in "".join(ep.wiki.values()) or "size()" in "".join(ep.wiki.values())

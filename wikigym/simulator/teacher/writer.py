@@ -134,6 +134,23 @@ class Citer:
                     return None
                 b = i - 1
                 break
+        # SemanticWiki's completeness check reads links inside code fences too: a bash `[[ -n $x ]]`, a C++
+        # `[[nodiscard]]` or a TOML `[[bin]]` would be reported as a missing page. Start after such a line when it
+        # opens the snippet, else stop before it.
+        for _ in range(3):
+            hit = _link_like_line(lines, a, b)
+            if hit is None:
+                break
+            if hit <= a + 1:
+                a = hit + 1
+                while a <= b and not lines[a - 1].strip():
+                    a += 1
+            else:
+                b = hit - 1
+            if b - a + 1 < 2:
+                return None
+        else:
+            return None
         ref = self.ref(path, a, b)
         if ref is None:
             return None
@@ -143,6 +160,23 @@ class Citer:
         up = "../" * (self.page.count("/") + 1)  # SemanticWiki's layout: the wiki sits in <repo>/wiki
         return (f"**Source:** [`{ref}`]({up}{path}#L{a}-L{b})\n\n"
                 f"{fence}{fence_tag(path)}\n{body}\n{fence}")
+
+
+_WIKI_LINK_LIKE = re.compile(r"\[\[([^\]|]+)(?:\|[^\]]+)?\]\]")
+_MD_LINK_LIKE = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
+
+
+def _link_like_line(lines: list[str], a: int, b: int) -> int | None:
+    """The first line (1-based) of `lines[a..b]` where a wiki link (`[[x]]`) or a markdown link to a `.md` target
+    starts, as SemanticWiki's completeness check finds them (inside code fences too); None when there is none."""
+    body = "\n".join(lines[a - 1: b])
+    if "[" not in body:
+        return None
+    starts = [m.start() for m in _WIKI_LINK_LIKE.finditer(body)]
+    starts += [m.start() for m in _MD_LINK_LIKE.finditer(body) if ".md" in m.group(2)]
+    if not starts:
+        return None
+    return a + body.count("\n", 0, min(starts))
 
 
 # -- shared pieces ---------------------------------------------------------------------------------------------------
