@@ -300,3 +300,22 @@ def test_code_that_looks_like_wiki_links_never_becomes_a_page(tmp_path: Path) ->
     assert "[[" not in "".join(ep.wiki.values())
     # The attributed definitions are still shown: the snippet starts after the attribute line or stops before it.
     assert "Cache::size" in "".join(ep.wiki.values()) or "size()" in "".join(ep.wiki.values())
+
+
+def test_flat_go_package_shows_same_package_dependencies(tmp_path: Path) -> None:
+    """Files of one Go package use each other's definitions without importing them: the import graph of a flat
+    package (spf13/pflag, gorilla/mux) is empty, so the wiki said the components 'do not import each other; each can
+    be read on its own', drew diagrams without a single edge, and found no call chain across files."""
+    repo = licensed_go_repo(tmp_path / "flagset")
+    ep = _episode(repo, tmp_path / "run")
+    _assert_clean(ep, repo)
+    overview = ep.wiki["architecture/overview.md"]
+    assert "Independent components" not in overview
+    m = re.search(r"`bool_slice\.go` uses `(\w+)`, defined in `flag\.go`, at `bool_slice\.go:(\d+)`", overview)
+    assert m, overview
+    line = (repo / "bool_slice.go").read_text().split("\n")[int(m.group(2)) - 1]
+    assert m.group(1) in line and not line.lstrip().startswith("//")
+    assert re.search(r'n_bool_slice -->\|"uses"\| n_flag', overview)
+    bool_page = next(t for p, t in ep.wiki.items() if p.startswith("components/bool-slice"))
+    assert "depends on no other module" not in bool_page and "self-contained" not in bool_page
+    assert ep.score["checks"]["mermaid"]["stats"]["valid"] == ep.score["checks"]["mermaid"]["stats"]["diagrams"] >= 3

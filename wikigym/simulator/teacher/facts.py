@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import ast
+import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -50,6 +51,7 @@ TRUNCATION_MARK = re.compile(
 _TEST_PART = re.compile(r"^(tests?|__tests__|spec|specs|testing|e2e|__mocks__|fixtures?)$")
 _TEST_NAME = re.compile(r"(^test_.*\.py$|_test\.(py|go)$|\.(test|spec)\.[jt]sx?$|^conftest\.py$|Test\.java$)")
 _NON_SOURCE_PART = re.compile(r"^(docs?|examples?|samples?|benchmarks?|scripts?|tools?-?scripts|site|website)$")
+_PEER_LANGUAGES = frozenset({"go", "java", "kotlin", "csharp", "php", "ruby"})
 _CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ENTRY_STEMS = ("__main__", "main", "cli", "app", "index", "server", "run", "cmd")
@@ -368,6 +370,138 @@ class RepoFacts:
                 rev[d].add(src)
         return {p: sorted(v) for p, v in rev.items()}
 
+    # -- same-package references ------------------------------------------------------------------------------
+    @cached_property
+    def _use_graph(self) -> tuple[dict[str, list[str]], dict[tuple[str, str], str]]:
+        """(file -> files whose definitions it names without an import, (src, dst) -> the first such name).
+
+        Go files of one package, Java/Kotlin files of one package, C# and PHP files of one namespace and the Ruby
+        files of a repository see each other's top-level definitions without an import statement, so the import
+        graph has no edge between them (a flat Go package has none at all). An edge here means: `src` is not a
+        test, names (as a code identifier, not in a comment or string) a top-level definition that exactly one
+        other file of its group defines, and does not define that name itself.
+        """
+        groups: dict[tuple[str, ...], list[str]] = {}
+        defs: dict[str, set[str]] = {}
+        own: dict[str, set[str]] = {}  # every name a file defines (methods included)
+        idents: dict[str, frozenset[str]] = {}
+        for path in sorted(self.files):
+            try:
+                parsed = self.snapshot.parse(path)
+            except Exception:  # noqa: BLE001 - a planning fact is optional; the episode goes on without it
+                parsed = None
+            lang = str(_attr(parsed, "language", default="") or "") if parsed is not None else ""
+            if lang not in _PEER_LANGUAGES:
+                continue
+            raw = list(_attr(parsed, "symbols", default=None) or [])
+            pkg = next((str(_attr(x, "name", default="")) for x in raw
+                        if _attr(x, "kind", default="") in ("package", "namespace")), "")
+            if lang == "go":
+                key: tuple[str, ...] = ("go", posixpath.dirname(path), pkg)
+            elif lang in ("java", "kotlin"):
+                key = ("jvm", pkg or posixpath.dirname(path))
+            elif lang == "ruby":
+                key = ("ruby",)
+            else:
+                key = (lang, pkg)
+            groups.setdefault(key, []).append(path)
+            names = set()
+            for x in raw:
+                name, kind = str(_attr(x, "name", default="")), str(_attr(x, "kind", default=""))
+                parent = _attr(x, "parent", default=None)
+                if kind in ("package", "namespace", "method", "constructor", "field", "property") or len(name) < 3:
+                    continue
+                if lang == "ruby":
+                    top = kind in ("class", "module")
+                else:
+                    top = parent in (None, "", pkg)
+                if top and re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", name):
+                    names.add(name)
+            defs[path] = names
+            own[path] = {str(_attr(x, "name", default="")) for x in raw}
+            idents[path] = frozenset(_attr(parsed, "identifiers", default=None) or ())
+        out: dict[str, list[str]] = {p: [] for p in self.files}
+        names_of: dict[tuple[str, str], str] = {}
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            owner: dict[str, str | None] = {}
+            for m in members:
+                for n in defs[m]:
+                    owner[n] = m if n not in owner else None
+            for a in members:
+                if is_test_path(a):
+                    continue
+                found: dict[str, str] = {}
+                for n in sorted(idents[a] & owner.keys()):
+                    b = owner[n]
+                    # `x.String()` names a method, not the package's `String` function: the use must be unqualified.
+                    if b and b != a and n not in own[a] and b not in found and self._use_line(a, n) is not None:
+                        found[b] = n
+                imported = set(self.imports.get(a, []))
+                out[a] = sorted(b for b in found if b not in imported)
+                for b in out[a]:
+                    names_of[(a, b)] = found[b]
+        return out, names_of
+
+    @property
+    def uses(self) -> dict[str, list[str]]:
+        """File -> files of its own package it depends on without importing them (see `_use_graph`)."""
+        return self._use_graph[0]
+
+    def used_name(self, src: str, dst: str) -> str | None:
+        """The first definition of `dst` that `src` names (for a `uses` edge), else None."""
+        return self._use_graph[1].get((src, dst))
+
+    @cached_property
+    def deps(self) -> dict[str, list[str]]:
+        """File -> files it depends on: its imports, plus same-package files whose definitions it uses."""
+        uses = self.uses
+        return {p: sorted(set(self.imports.get(p, [])) | set(uses.get(p, []))) for p in self.files}
+
+    @cached_property
+    def dependents(self) -> dict[str, list[str]]:
+        rev: dict[str, set[str]] = {p: set() for p in self.files}
+        for src, dsts in self.deps.items():
+            for d in dsts:
+                rev[d].add(src)
+        return {p: sorted(v) for p, v in rev.items()}
+
+    @cached_property
+    def has_uses(self) -> bool:
+        return any(self.uses.values())
+
+    def edge_kind(self, src: str, dst: str) -> str:
+        """`imports` when `src` has an import statement for `dst`, else `uses`."""
+        return "imports" if dst in self.imports.get(src, []) else "uses"
+
+    def dep_line(self, src: str, dst: str) -> int | None:
+        """The line of `src` that creates the dependency on `dst`: its import statement, or the first code line
+        naming the definition it uses."""
+        if self.edge_kind(src, dst) == "imports":
+            return self.import_line(src, dst)
+        name = self.used_name(src, dst)
+        return self._use_line(src, name) if name else None
+
+    def _use_line(self, path: str, name: str) -> int | None:
+        """The first code line of `path` naming `name` unqualified (not after `.` or `->`; Ruby's `::` is fine),
+        outside comments and string literals; None when there is none."""
+        text = self.text(path)
+        if text is None:
+            return None
+        ruby = path.endswith(".rb")
+        pat = re.compile(r"(^|[^A-Za-z0-9_$.>:])" + re.escape(name) + r"([^A-Za-z0-9_$]|$)" if not ruby else
+                         r"(^|[^A-Za-z0-9_$.>])" + re.escape(name) + r"([^A-Za-z0-9_$]|$)")
+        for i, line in enumerate(text.split("\n"), 1):
+            s = line.strip()
+            if not s or name not in s or s.startswith(("//", "#", "*", "/*")):
+                continue
+            code = re.sub(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'', '""', s)
+            code = code.split("//")[0] if not ruby else code.split(" #")[0]
+            if pat.search(code):
+                return i
+        return None
+
     def external_imports(self, path: str) -> list[str]:
         """Modules `path` imports from outside the repository (standard library, third-party packages)."""
         try:
@@ -493,7 +627,7 @@ class RepoFacts:
         text = self.text(caller.path)
         if text is None:
             return []
-        reachable = {caller.path, *self.imports.get(caller.path, [])}
+        reachable = {caller.path, *self.deps.get(caller.path, [])}
         lines = text.split("\n")
         out: list[CallSite] = []
         seen: set[tuple[str, int, str]] = set()
@@ -568,7 +702,7 @@ class RepoFacts:
         central = self.important_modules(10)
         src = self.source_files()
         bonus = {p: 10 - i for i, p in enumerate(central) if p in self.files}
-        return sorted(src, key=lambda p: (-(len(self.imported_by.get(p, [])) * 4 + bonus.get(p, 0)
+        return sorted(src, key=lambda p: (-(len(self.dependents.get(p, [])) * 4 + bonus.get(p, 0)
                                             + min(self.files[p].n_lines, 400) / 100), p))
 
     def important_modules(self, k: int = 20) -> list[str]:
