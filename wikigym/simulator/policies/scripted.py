@@ -77,6 +77,13 @@ MAX_TURNS = 58  # stay inside a sane budget whatever the repository
 MAX_VERIFY_PASSES = 3
 MAX_WRITES_PER_TURN = 3
 SINGLE_TURN_KINDS = ("plan", "page", "index")
+# A page the teacher may create: a wiki path made of word characters, dots, dashes and slashes. A "missing page"
+# such as `-n ${BASH_COMP_DEBUG_FILE:-}.md` comes from code that only looks like a link, not from a page anyone meant.
+_PAGE_PATH = re.compile(r"(?:[\w][\w.-]*/)*[\w][\w.-]*\.md")
+
+
+def _creatable(page: str) -> bool:
+    return bool(_PAGE_PATH.fullmatch(page)) and not page.startswith("..")
 
 
 @dataclass
@@ -458,10 +465,10 @@ class ScriptedTeacher:
         missing: list[str] = []
         for target, source in pairs:
             p = resolve(source, target)
-            if p.endswith(".md") and not p.startswith("..") and p not in missing:
+            if _creatable(p) and p not in missing:
                 missing.append(p)
         for p in listed:  # the task's own list: wiki-root paths, or targets as written (resolved above)
-            if not p.startswith(("./", "../")) and p.endswith(".md") and p not in missing:
+            if not p.startswith(("./", "../")) and _creatable(p) and p not in missing:
                 missing.append(p)
         missing = [p for p in missing if p not in self.existing]
         linkable = self.existing | set(missing)
@@ -479,7 +486,7 @@ class ScriptedTeacher:
         verify_text = next((r.text for r in results if r.call.purpose == "verify" and not r.error), "")
         for target, source in parse_verify(verify_text)[1]:
             p = resolve(source, target)
-            if p.endswith(".md") and not p.startswith("..") and p not in create:
+            if _creatable(p) and p not in create:
                 create.append(p)
         if create and "README.md" in self.existing and "README.md" not in rewrite:
             rewrite.append("README.md")  # new pages get a link from the hub
@@ -537,12 +544,14 @@ class ScriptedTeacher:
             missing: list[str] = []
             for target, source in pairs:
                 p = resolve(source, target)
-                if p.endswith(".md") and not p.startswith("..") and p not in missing:
+                if _creatable(p) and p not in missing:
                     missing.append(p)
             retry = [r.call.key for r in failed if self._retryable(r) and r.call.key not in missing]
             if (count == 0 or (not pairs and not retry)) or passes >= MAX_VERIFY_PASSES or turns >= MAX_TURNS:
                 break
             todo = missing + retry
+            if not todo:  # only targets no page should have (see _creatable): writing cannot fix them
+                break
             linkable = linkable | set(todo)
             results_turn = _Turn(phr.say("turn.fix", n=len(todo), pages=", ".join(todo)), [])
             batch = []

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import ast
+import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -50,6 +51,7 @@ TRUNCATION_MARK = re.compile(
 _TEST_PART = re.compile(r"^(tests?|__tests__|spec|specs|testing|e2e|__mocks__|fixtures?)$")
 _TEST_NAME = re.compile(r"(^test_.*\.py$|_test\.(py|go)$|\.(test|spec)\.[jt]sx?$|^conftest\.py$|Test\.java$)")
 _NON_SOURCE_PART = re.compile(r"^(docs?|examples?|samples?|benchmarks?|scripts?|tools?-?scripts|site|website)$")
+_PEER_LANGUAGES = frozenset({"go", "java", "kotlin", "csharp", "php", "ruby"})
 _CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ENTRY_STEMS = ("__main__", "main", "cli", "app", "index", "server", "run", "cmd")
@@ -135,29 +137,71 @@ def is_auxiliary_path(path: str) -> bool:
     return any(_NON_SOURCE_PART.match(p) for p in path.split("/")[:-1])
 
 
-def clean_doc(text: str | None) -> str:
-    """First sentence of a docstring or doc comment, as plain one-line markdown-safe text (no links, no backticks)."""
-    if not text:
-        return ""
-    lines = []
+# A paragraph of a header comment that is a copyright or licence notice, not a description of the code.
+_LICENSE_TEXT = re.compile(
+    r"\bcopyright\b|\(c\)\s*(?:\d{4}|[A-Z])|spdx-license-identifier|all rights reserved|this file is part of|"
+    r"permission is hereby granted|licensed under|under the terms of|\bgnu (?:lesser |affero )?general public|"
+    r"\bapache license|\bmit licen[cs]ed?\b|\bbsd-style licen[cs]e|\blicen[cs]e: |without (?:any )?warranty",
+    re.IGNORECASE)
+# Comment lines that are tool directives or generator stamps (`//go:build`, `# frozen_string_literal: true`).
+_DIRECTIVE = re.compile(r"^(?:go:build|\+build|nolint|eslint|jshint|global |prettier-ignore|istanbul |c8 |@ts-|"
+                        r"type: ?ignore|noqa|pylint|code generated|auto-?generated|-\*-|vim?:|frozen_string_literal|"
+                        r"encoding:|coding[:=]|@flow|@format|@jsx|@preserve|@license)", re.IGNORECASE)
+# Markdown that carries no prose: badges, images, link reference definitions, html tags, headings, rules.
+_MARKUP_LINE = re.compile(r"^(?:\[!\[.*|!\[.*|\[[^\]]+\]:\s*\S+.*|<[^>]*>|#{1,6}\s.*|[-=*_]{3,})$")
+_COMMENT_MARK = re.compile(r"^(/\*\*?!?|\*/|\*|//[/!]?|#+|\"\"\"|\'\'\')\s?")
+
+
+def _doc_paragraphs(text: str) -> list[str]:
+    """The paragraphs of a doc comment with comment markers removed, up to the first tag line (`@param`)."""
+    paras: list[str] = []
+    lines: list[str] = []
     for raw in str(text).splitlines():
         line = raw.strip()
-        line = re.sub(r"^(/\*\*?|\*/|\*|///?|#+|\"\"\"|''')\s?", "", line).strip()
-        line = re.sub(r"(\*/|\"\"\"|''')$", "", line).strip()
+        line = _COMMENT_MARK.sub("", line).strip()
+        line = re.sub(r"(\*/|\"\"\"|\'\'\')$", "", line).strip()
+        line = re.sub(r"^(?:>\s?)+", "", line)  # markdown block quotes
         if line.startswith(("@", ":param")) or line.lower().startswith(("args:", "returns:")):
             break
-        if not line:
+        if not line or _MARKUP_LINE.match(line) or _DIRECTIVE.match(line):
             if lines:
-                break
+                paras.append(" ".join(lines))
+                lines = []
             continue
         lines.append(line)
-    para = " ".join(lines)
+    if lines:
+        paras.append(" ".join(lines))
+    return paras
+
+
+def _link_safe(text: str) -> str:
+    """Brackets stay (`[]byte`, `map[string]int`) unless they would form a link: `[a](b)` and `[[a]]` are split."""
+    text = text.replace("](", "] (")
+    while "[[" in text or "]]" in text:
+        text = text.replace("[[", "[ [").replace("]]", "] ]")
+    return text
+
+
+def clean_doc(text: str | None) -> str:
+    """First sentence of a docstring or doc comment, as plain one-line markdown-safe text (no links, no backticks).
+
+    Copyright and licence notices, tool directives and markup-only paragraphs (badges, headings) are skipped: the
+    first paragraph of prose is the description.
+    """
+    if not text:
+        return ""
+    paras = _doc_paragraphs(text)
+    prose = [p for p in paras if not _LICENSE_TEXT.search(p) and re.search(r"[A-Za-z]{2}", p)]
+    # A one-word paragraph (`/* cJSON */`) names the file rather than describing it, when more follows.
+    para = next((p for p in prose if len(p.split()) > 1), prose[0] if len(paras) == 1 and prose else "")
+    para = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", para)  # markdown reference links: [text][ref] -> text
+    para = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", para)  # inline links: [text](url) -> text
     para = re.sub(r":[a-z]+:`~?!?([^`]+)`", r"\1", para)  # reST roles: :class:`Option` -> Option
     para = re.sub(r"``([^`]+)``", r"\1", para).replace("\\s", "s")
     para = re.sub(r"\{@link\s+([^}]+)\}", r"\1", para)  # JSDoc {@link X}
     m = re.match(r"(.+?[.!?])(\s|$)", para)
     sentence = (m.group(1) if m else para).strip()
-    sentence = sentence.replace("`", "'").replace("|", "/").replace("[", "(").replace("]", ")")
+    sentence = _link_safe(sentence.replace("`", "'").replace("|", "/"))
     sentence = sentence.replace("<", "&lt;").replace(">", "&gt;").replace("*", "")
     if len(sentence) > 220:
         sentence = sentence[:217].rsplit(" ", 1)[0] + "..."
@@ -177,25 +221,52 @@ def _attr(obj: Any, *names: str, default: Any = None) -> Any:
     return default
 
 
+_PREAMBLE = re.compile(r"^(?:#!|<\?php|<\?=|\?>$)")
+
+
+def _header_comments(text: str) -> str:
+    """The comment blocks before a file's first line of code (shebang and `<?php` skipped), blank-line separated.
+
+    Block comments (`/* */`, `/** */`, `/*! */`), line comments (`//`, `///`, `//!`) and `#` comments; a Go
+    package comment sits here, after the licence header, right above `package`.
+    """
+    out: list[str] = []
+    lines = text.split("\n")[:400]
+    i = 0
+    while i < len(lines):
+        s = lines[i].strip()
+        if not s or _PREAMBLE.match(s):
+            out.append("")
+            i += 1
+        elif s.startswith("/*"):
+            block = []
+            while i < len(lines):
+                block.append(lines[i])
+                if "*/" in lines[i] and not (len(block) == 1 and lines[i].strip().endswith("/*")):
+                    i += 1
+                    break
+                i += 1
+            out += block + [""]
+        elif s.startswith(("//", "#")) and not s.startswith(("#include", "#define", "#if", "#import", "#pragma",
+                                                                "#[", "#!")):
+            out.append(lines[i])
+            i += 1
+        else:
+            break
+    return "\n".join(out)
+
+
 def _module_doc(path: str, text: str) -> str:
-    """The module docstring (Python) or leading doc comment (TS/JS/Go/Rust/Java), first sentence."""
+    """The module docstring (Python) or the first prose paragraph of the header comments (other languages), first
+    sentence; licence headers are not descriptions (see `clean_doc`)."""
     if path.endswith(".py"):
         try:
             return clean_doc(ast.get_docstring(ast.parse(text)) or "")
         except (SyntaxError, ValueError, RecursionError):
             return ""
-    head = text.lstrip()[:3000]
-    if head.startswith(("/**", "/*!")):
-        end = head.find("*/")
-        return clean_doc(head[: end if end > 0 else None])
-    if head.startswith("//"):
-        block = []
-        for line in head.splitlines():
-            if not line.startswith("//"):
-                break
-            block.append(line)
-        return clean_doc("\n".join(block))
-    return ""
+    if fence_tag(path) == "cobol":
+        return ""
+    return clean_doc(_header_comments(text))
 
 
 class RepoFacts:
@@ -298,6 +369,138 @@ class RepoFacts:
             for d in dsts:
                 rev[d].add(src)
         return {p: sorted(v) for p, v in rev.items()}
+
+    # -- same-package references ------------------------------------------------------------------------------
+    @cached_property
+    def _use_graph(self) -> tuple[dict[str, list[str]], dict[tuple[str, str], str]]:
+        """(file -> files whose definitions it names without an import, (src, dst) -> the first such name).
+
+        Go files of one package, Java/Kotlin files of one package, C# and PHP files of one namespace and the Ruby
+        files of a repository see each other's top-level definitions without an import statement, so the import
+        graph has no edge between them (a flat Go package has none at all). An edge here means: `src` is not a
+        test, names (as a code identifier, not in a comment or string) a top-level definition that exactly one
+        other file of its group defines, and does not define that name itself.
+        """
+        groups: dict[tuple[str, ...], list[str]] = {}
+        defs: dict[str, set[str]] = {}
+        own: dict[str, set[str]] = {}  # every name a file defines (methods included)
+        idents: dict[str, frozenset[str]] = {}
+        for path in sorted(self.files):
+            try:
+                parsed = self.snapshot.parse(path)
+            except Exception:  # noqa: BLE001 - a planning fact is optional; the episode goes on without it
+                parsed = None
+            lang = str(_attr(parsed, "language", default="") or "") if parsed is not None else ""
+            if lang not in _PEER_LANGUAGES:
+                continue
+            raw = list(_attr(parsed, "symbols", default=None) or [])
+            pkg = next((str(_attr(x, "name", default="")) for x in raw
+                        if _attr(x, "kind", default="") in ("package", "namespace")), "")
+            if lang == "go":
+                key: tuple[str, ...] = ("go", posixpath.dirname(path), pkg)
+            elif lang in ("java", "kotlin"):
+                key = ("jvm", pkg or posixpath.dirname(path))
+            elif lang == "ruby":
+                key = ("ruby",)
+            else:
+                key = (lang, pkg)
+            groups.setdefault(key, []).append(path)
+            names = set()
+            for x in raw:
+                name, kind = str(_attr(x, "name", default="")), str(_attr(x, "kind", default=""))
+                parent = _attr(x, "parent", default=None)
+                if kind in ("package", "namespace", "method", "constructor", "field", "property") or len(name) < 3:
+                    continue
+                if lang == "ruby":
+                    top = kind in ("class", "module")
+                else:
+                    top = parent in (None, "", pkg)
+                if top and re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", name):
+                    names.add(name)
+            defs[path] = names
+            own[path] = {str(_attr(x, "name", default="")) for x in raw}
+            idents[path] = frozenset(_attr(parsed, "identifiers", default=None) or ())
+        out: dict[str, list[str]] = {p: [] for p in self.files}
+        names_of: dict[tuple[str, str], str] = {}
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            owner: dict[str, str | None] = {}
+            for m in members:
+                for n in defs[m]:
+                    owner[n] = m if n not in owner else None
+            for a in members:
+                if is_test_path(a):
+                    continue
+                found: dict[str, str] = {}
+                for n in sorted(idents[a] & owner.keys()):
+                    b = owner[n]
+                    # `x.String()` names a method, not the package's `String` function: the use must be unqualified.
+                    if b and b != a and n not in own[a] and b not in found and self._use_line(a, n) is not None:
+                        found[b] = n
+                imported = set(self.imports.get(a, []))
+                out[a] = sorted(b for b in found if b not in imported)
+                for b in out[a]:
+                    names_of[(a, b)] = found[b]
+        return out, names_of
+
+    @property
+    def uses(self) -> dict[str, list[str]]:
+        """File -> files of its own package it depends on without importing them (see `_use_graph`)."""
+        return self._use_graph[0]
+
+    def used_name(self, src: str, dst: str) -> str | None:
+        """The first definition of `dst` that `src` names (for a `uses` edge), else None."""
+        return self._use_graph[1].get((src, dst))
+
+    @cached_property
+    def deps(self) -> dict[str, list[str]]:
+        """File -> files it depends on: its imports, plus same-package files whose definitions it uses."""
+        uses = self.uses
+        return {p: sorted(set(self.imports.get(p, [])) | set(uses.get(p, []))) for p in self.files}
+
+    @cached_property
+    def dependents(self) -> dict[str, list[str]]:
+        rev: dict[str, set[str]] = {p: set() for p in self.files}
+        for src, dsts in self.deps.items():
+            for d in dsts:
+                rev[d].add(src)
+        return {p: sorted(v) for p, v in rev.items()}
+
+    @cached_property
+    def has_uses(self) -> bool:
+        return any(self.uses.values())
+
+    def edge_kind(self, src: str, dst: str) -> str:
+        """`imports` when `src` has an import statement for `dst`, else `uses`."""
+        return "imports" if dst in self.imports.get(src, []) else "uses"
+
+    def dep_line(self, src: str, dst: str) -> int | None:
+        """The line of `src` that creates the dependency on `dst`: its import statement, or the first code line
+        naming the definition it uses."""
+        if self.edge_kind(src, dst) == "imports":
+            return self.import_line(src, dst)
+        name = self.used_name(src, dst)
+        return self._use_line(src, name) if name else None
+
+    def _use_line(self, path: str, name: str) -> int | None:
+        """The first code line of `path` naming `name` unqualified (not after `.` or `->`; Ruby's `::` is fine),
+        outside comments and string literals; None when there is none."""
+        text = self.text(path)
+        if text is None:
+            return None
+        ruby = path.endswith(".rb")
+        pat = re.compile(r"(^|[^A-Za-z0-9_$.>:])" + re.escape(name) + r"([^A-Za-z0-9_$]|$)" if not ruby else
+                         r"(^|[^A-Za-z0-9_$.>])" + re.escape(name) + r"([^A-Za-z0-9_$]|$)")
+        for i, line in enumerate(text.split("\n"), 1):
+            s = line.strip()
+            if not s or name not in s or s.startswith(("//", "#", "*", "/*")):
+                continue
+            code = re.sub(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'', '""', s)
+            code = code.split("//")[0] if not ruby else code.split(" #")[0]
+            if pat.search(code):
+                return i
+        return None
 
     def external_imports(self, path: str) -> list[str]:
         """Modules `path` imports from outside the repository (standard library, third-party packages)."""
@@ -424,7 +627,7 @@ class RepoFacts:
         text = self.text(caller.path)
         if text is None:
             return []
-        reachable = {caller.path, *self.imports.get(caller.path, [])}
+        reachable = {caller.path, *self.deps.get(caller.path, [])}
         lines = text.split("\n")
         out: list[CallSite] = []
         seen: set[tuple[str, int, str]] = set()
@@ -499,7 +702,7 @@ class RepoFacts:
         central = self.important_modules(10)
         src = self.source_files()
         bonus = {p: 10 - i for i, p in enumerate(central) if p in self.files}
-        return sorted(src, key=lambda p: (-(len(self.imported_by.get(p, [])) * 4 + bonus.get(p, 0)
+        return sorted(src, key=lambda p: (-(len(self.dependents.get(p, [])) * 4 + bonus.get(p, 0)
                                             + min(self.files[p].n_lines, 400) / 100), p))
 
     def important_modules(self, k: int = 20) -> list[str]:

@@ -95,13 +95,13 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "**Business Problem**: {project} needs the behaviour of {names}; this component keeps it together.",
     ),
     "component.impact_used": (
-        "**User Impact**: {n_users} other file(s) import it ({users}), so changes here reach every caller.",
-        ("**User Impact**: it is used by {users} ({n_users} importing file(s)); its behaviour is visible through "
+        "**User Impact**: {n_users} other file(s) depend on it ({users}), so changes here reach every caller.",
+        ("**User Impact**: it is used by {users} ({n_users} dependent file(s)); its behaviour is visible through "
         "them."),
     ),
     "component.impact_top": (
-        "**User Impact**: no other module imports it; it is reached directly, as an entry point or a script.",
-        ("**User Impact**: it sits at the top of the import graph: users reach it directly, not through other "
+        "**User Impact**: no other module depends on it; it is reached directly, as an entry point or a script.",
+        ("**User Impact**: it sits at the top of the dependency graph: users reach it directly, not through other "
         "modules."),
     ),
     "component.role": (
@@ -112,7 +112,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "other, and where execution starts."),
         ("{project} is organised into {n_components} components. This page shows how they fit together and where "
         "the program starts."),
-        "An architectural map of {project}: the components, their import relationships and the entry points.",
+        "An architectural map of {project}: the components, their dependencies and the entry points.",
     ),
     "dataflow.intro": (
         ("This page follows data through {project}: a real call chain from an entry point down to where the work "

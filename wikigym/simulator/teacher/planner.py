@@ -140,7 +140,7 @@ def find_components(facts: RepoFacts) -> list[Component]:
             private = any(part.startswith("_") and PurePosixPath(part).stem not in _INDEX_STEMS
                           for part in f.split("/"))
             score += (defs * 12 + min(ff.n_lines, 600) / 2) * (0.5 if private else 1.0)
-        importers = {i for f in files for i in facts.imported_by.get(f, []) if i not in files}
+        importers = {i for f in files for i in facts.dependents.get(f, []) if i not in files}
         return score + len(importers) * 40
 
     chosen: list[tuple[str, list[str]]] = []
@@ -194,7 +194,7 @@ def find_components(facts: RepoFacts) -> list[Component]:
         while slug in used:
             slug += "-2"
         used.add(slug)
-        ranked = sorted(files, key=lambda f: (-(len(facts.imported_by.get(f, [])) * 50
+        ranked = sorted(files, key=lambda f: (-(len(facts.dependents.get(f, [])) * 50
                                                 + min(facts.files[f].n_lines, 500)
                                                 + 40 * len(facts.top_symbols(f, 3))), f))
         key = [f for f in ranked if facts.files[f].symbols or facts.files[f].n_lines > 5][:MAX_READS_PER_COMPONENT]
@@ -260,7 +260,7 @@ def plan_wiki(facts: RepoFacts, phr: Phraser) -> WikiPlan:
     edge_sources = []  # files whose imports the overview cites (first importing file per component pair)
     seen_pairs: set[tuple[str, str]] = set()
     for src in sorted(by_file):
-        for dst in facts.imports.get(src, []):
+        for dst in facts.deps.get(src, []):
             pair = (by_file[src].slug, by_file[dst].slug) if dst in by_file else None
             if pair and pair[0] != pair[1] and pair not in seen_pairs:
                 seen_pairs.add(pair)
@@ -276,8 +276,8 @@ def plan_wiki(facts: RepoFacts, phr: Phraser) -> WikiPlan:
     leftovers = []
     for m in uncovered:
         def ties(c: Component, m: str = m) -> int:
-            return (sum(1 for f in c.files if m in facts.imports.get(f, []))
-                    + sum(1 for f in c.files if f in facts.imports.get(m, [])))
+            return (sum(1 for f in c.files if m in facts.deps.get(f, []))
+                    + sum(1 for f in c.files if f in facts.deps.get(m, [])))
         best = max(comps, key=lambda c: (ties(c), -comps.index(c)), default=None)
         if best is not None and ties(best) > 0 and len(best.related_files) < MAX_RELATED:
             best.related_files.append(m)

@@ -134,6 +134,23 @@ class Citer:
                     return None
                 b = i - 1
                 break
+        # SemanticWiki's completeness check reads links inside code fences too: a bash `[[ -n $x ]]`, a C++
+        # `[[nodiscard]]` or a TOML `[[bin]]` would be reported as a missing page. Start after such a line when it
+        # opens the snippet, else stop before it.
+        for _ in range(3):
+            hit = _link_like_line(lines, a, b)
+            if hit is None:
+                break
+            if hit <= a + 1:
+                a = hit + 1
+                while a <= b and not lines[a - 1].strip():
+                    a += 1
+            else:
+                b = hit - 1
+            if b - a + 1 < 2:
+                return None
+        else:
+            return None
         ref = self.ref(path, a, b)
         if ref is None:
             return None
@@ -143,6 +160,23 @@ class Citer:
         up = "../" * (self.page.count("/") + 1)  # SemanticWiki's layout: the wiki sits in <repo>/wiki
         return (f"**Source:** [`{ref}`]({up}{path}#L{a}-L{b})\n\n"
                 f"{fence}{fence_tag(path)}\n{body}\n{fence}")
+
+
+_WIKI_LINK_LIKE = re.compile(r"\[\[([^\]|]+)(?:\|[^\]]+)?\]\]")
+_MD_LINK_LIKE = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
+
+
+def _link_like_line(lines: list[str], a: int, b: int) -> int | None:
+    """The first line (1-based) of `lines[a..b]` where a wiki link (`[[x]]`) or a markdown link to a `.md` target
+    starts, as SemanticWiki's completeness check finds them (inside code fences too); None when there is none."""
+    body = "\n".join(lines[a - 1: b])
+    if "[" not in body:
+        return None
+    starts = [m.start() for m in _WIKI_LINK_LIKE.finditer(body)]
+    starts += [m.start() for m in _MD_LINK_LIKE.finditer(body) if ".md" in m.group(2)]
+    if not starts:
+        return None
+    return a + body.count("\n", 0, min(starts))
 
 
 # -- shared pieces ---------------------------------------------------------------------------------------------------
@@ -311,16 +345,44 @@ def _component_link(ctx: WriteContext, page: str, comp: Component) -> str:
 
 
 def _component_edges(ctx: WriteContext) -> list[tuple[Component, Component, str, str]]:
-    """(importer component, imported component, importing file, imported file), first edge per pair."""
+    """(depending component, component depended on, file, file it depends on), one edge per pair: the first import
+    statement, else the first use of a same-package definition (see `RepoFacts.deps`)."""
     out: dict[tuple[str, str], tuple[Component, Component, str, str]] = {}
     by_file = {f: comp for comp in ctx.plan.components for f in comp.files}
-    for src in sorted(by_file):
-        for dst in ctx.facts.imports.get(src, []):
-            a, b = by_file[src], by_file.get(dst)
-            if b is None or a.slug == b.slug:
-                continue
-            out.setdefault((a.slug, b.slug), (a, b, src, dst))
+    for kind in ("imports", "uses"):
+        for src in sorted(by_file):
+            for dst in ctx.facts.deps.get(src, []):
+                a, b = by_file[src], by_file.get(dst)
+                if b is None or a.slug == b.slug or ctx.facts.edge_kind(src, dst) != kind:
+                    continue
+                out.setdefault((a.slug, b.slug), (a, b, src, dst))
     return [out[k] for k in sorted(out)]
+
+
+def _edge_label(ctx: WriteContext, src: str, dst: str) -> str:
+    return ctx.facts.edge_kind(src, dst)
+
+
+def _edge_sentence(ctx: WriteContext, c: Citer, src: str, dst: str, short: bool = True) -> str | None:
+    """One cited sentence for a file-level dependency: the import statement, or the line using a definition of a
+    file of the same package. None when the line cannot be cited."""
+    f = ctx.facts
+    ln = f.dep_line(src, dst)
+    r = c.ref(src, ln) if ln else None
+    if not r:
+        return None
+    a, b = (PurePosixPath(src).name, PurePosixPath(dst).name) if short else (src, dst)
+    if f.edge_kind(src, dst) == "imports":
+        return ctx.phr.say("import.edge", src=a, dst=b, ref=r)
+    return f"`{a}` uses `{f.used_name(src, dst)}`, defined in `{b}` (`{r}`)."
+
+
+def _edges_note(ctx: WriteContext) -> str:
+    """What an arrow means: import statements, and for same-package code also uses of another file's definitions."""
+    if ctx.facts.has_uses:
+        return ("edges are import statements, or uses of a definition from another file of the same package, "
+                "which needs no import")
+    return "edges are import statements"
 
 
 def _readme_paragraph(text: str) -> tuple[str, int, int] | None:
@@ -375,8 +437,8 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     intro = (phr.say("component.intro_doc", name=title, doc=doc, **where) if doc else
              phr.say("component.intro_plain", name=title, n_defs=n_defs, n_files=len(comp.files), **where))
 
-    users = sorted({i for p in comp.files for i in f.imported_by.get(p, []) if i not in comp.files})
-    deps = sorted({d for p in comp.files for d in f.imports.get(p, []) if d not in comp.files})
+    users = sorted({i for p in comp.files for i in f.dependents.get(p, []) if i not in comp.files})
+    deps = sorted({d for p in comp.files for d in f.deps.get(p, []) if d not in comp.files})
     if len(concerns) >= 2:
         problem = "**Business Problem**: the component brings together " + "; ".join(
             f"{_lower_first(d)} (`{PurePosixPath(p).name}`)" for p, d in concerns[:4]) + "."
@@ -398,11 +460,11 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     if deps and users:
         role = f"it builds on {_names(deps, 3)} and serves {_names(users, 3)}."
     elif deps:
-        role = f"it sits above {_names(deps, 3)} in the import graph."
+        role = f"it sits above {_names(deps, 3)} in the dependency graph."
     elif users:
-        role = "it is a foundation: it imports no other module of the repository, and others build on it."
+        role = "it is a foundation: it depends on no other module of the repository, and others build on it."
     else:
-        role = "it is self-contained: it neither imports nor is imported by other modules of the repository."
+        role = "it is self-contained: it neither depends on nor is used by other modules of the repository."
     business = "## Business Context\n\n" + "\n\n".join([problem, impact, phr.say("component.role", role=_cap(role))])
 
     key_lines = []
@@ -424,29 +486,28 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     edges: list[tuple[str, str, str]] = []
     edge_refs: list[str] = []
     for p in read_files:
-        for d in f.imports.get(p, []):
+        for d in f.deps.get(p, []):
             other = by_file.get(d)
             if d in read_files:
-                edges.append((p, d, "imports"))
+                edges.append((p, d, _edge_label(ctx, p, d)))
             elif other is not None and other.slug != comp.slug:
                 nodes.append((f"comp:{other.slug}", f"{title_case(other.name)} component"))
-                edges.append((p, f"comp:{other.slug}", "imports"))
+                edges.append((p, f"comp:{other.slug}", _edge_label(ctx, p, d)))
             else:
                 continue
-            ln = f.import_line(p, d)
-            r = c.ref(p, ln) if ln else None
-            if r and len(edge_refs) < 6:
-                edge_refs.append(phr.say("import.edge", src=PurePosixPath(p).name, dst=PurePosixPath(d).name, ref=r))
-        for u in f.imported_by.get(p, []):
+            sentence = _edge_sentence(ctx, c, p, d) if len(edge_refs) < 6 else None
+            if sentence:
+                edge_refs.append(sentence)
+        for u in f.dependents.get(p, []):
             other = by_file.get(u)
             if other is not None and other.slug != comp.slug:
                 nodes.append((f"comp:{other.slug}", f"{title_case(other.name)} component"))
-                edges.append((f"comp:{other.slug}", p, "imports"))
+                edges.append((f"comp:{other.slug}", p, _edge_label(ctx, u, p)))
     arch = ""
     if len(nodes) > 1 and edges:
         diagram = mermaid.flowchart(nodes[:14], edges, direction=phr.pick(["LR", "TD"]))
         arch = "## Architecture\n\n" + f"How the files of {comp.where} connect to each other and to other " \
-               f"components (edges are import statements):\n\n" + mermaid.fenced(diagram)
+               f"components ({_edges_note(ctx)}):\n\n" + mermaid.fenced(diagram)
         if edge_refs:
             arch += "\n\n" + "\n".join(f"- {e}" for e in edge_refs)
 
@@ -499,7 +560,7 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
         if oc.slug != comp.slug:
             rel_lines.append(f"- **Used by** {_component_link(ctx, page, oc)} ({oc.where})")
     if not rel_lines:
-        rel_lines.append(f"- {_cap(comp.where)} has no import relationship with the other documented components.")
+        rel_lines.append(f"- {_cap(comp.where)} has no dependency on or from the other documented components.")
     domain = "## Domain Relationships\n\n" + "\n".join(rel_lines)
 
     others_pages = [oc.page for oc in dep_comps + user_comps if oc.slug != comp.slug]
@@ -509,8 +570,8 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
         r = c.ref(p, 1, f.files[p].n_lines)
         top = f.top_symbols(p, 3)
         what = f.files[p].doc or (f"defines {_names([s.name for s in top], 3)}." if top else "")
-        how = ("imported by this component" if any(p in f.imports.get(x, []) for x in comp.files)
-               else "imports this component")
+        how = ("used by this component" if any(p in f.deps.get(x, []) for x in comp.files)
+               else "depends on this component")
         if r:
             related_rows.append(f"- `{r}` ({how})" + (f" - {what}" if what else ""))
     related_files = ("## Related Files\n\nFiles outside this component that it works closely with:\n\n"
@@ -597,21 +658,28 @@ def _overview(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     edges = _component_edges(ctx)
     if plan.components:
         nodes = [(comp.slug, f"{title_case(comp.name)} ({comp.unit})") for comp in plan.components]
-        diagram = mermaid.flowchart(nodes, [(a.slug, b.slug, "imports") for a, b, _, _ in edges],
+        diagram = mermaid.flowchart(nodes, [(a.slug, b.slug, _edge_label(ctx, s_, d_)) for a, b, s_, d_ in edges],
                                     direction=phr.pick(["LR", "TD"]))
-        text = ["## System Architecture", "",
-                ("Components and the import dependencies between them (an arrow points from the importer to the "
-                "module it imports):"), "", mermaid.fenced(diagram)]
+        intro = ("Components and the import dependencies between them (an arrow points from the importer to the "
+                 "module it imports):") if not f.has_uses else (
+                 "Components and the dependencies between them (an arrow points from the code that depends to the "
+                 f"code it depends on; {_edges_note(ctx)}):")
+        text = ["## System Architecture", "", intro, "", mermaid.fenced(diagram)]
         refs = []
         for a, b, src, dst in edges[:8]:
-            ln = f.import_line(src, dst)
+            ln = f.dep_line(src, dst)
             r = c.ref(src, ln) if ln else None
-            if r:
+            verb = "imports" if f.edge_kind(src, dst) == "imports" else "depends on"
+            if r and verb == "imports":
                 refs.append(f"- {_component_link(ctx, page, a)} imports {_component_link(ctx, page, b)}: "
                             f"`{PurePosixPath(src).name}` imports `{PurePosixPath(dst).name}` at `{r}`.")
+            elif r:
+                refs.append(f"- {_component_link(ctx, page, a)} depends on {_component_link(ctx, page, b)}: "
+                            f"`{PurePosixPath(src).name}` uses `{f.used_name(src, dst)}`, defined in "
+                            f"`{PurePosixPath(dst).name}`, at `{r}`.")
             else:
-                refs.append(f"- {_component_link(ctx, page, a)} imports {_component_link(ctx, page, b)} "
-                            f"(`{src}` imports `{dst}`).")
+                refs.append(f"- {_component_link(ctx, page, a)} {verb} {_component_link(ctx, page, b)} "
+                            f"(`{src}` {verb} `{dst}`).")
         if refs:
             text += ["", *refs]
         parts.append("\n".join(text))
@@ -672,27 +740,27 @@ def _overview(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     if found:
         one = len(found[:4]) == 1
         decisions.append("- **Layered dependencies**: " + ", ".join(_component_link(ctx, page, x) for x in found[:4])
-                         + (" imports no other component; it is the foundation" if one else
-                            " import no other component; they are the foundation") + " the rest builds on.")
+                         + (" depends on no other component; it is the foundation" if one else
+                            " depend on no other component; they are the foundation") + " the rest builds on.")
     if top:
         one = len(top[:4]) == 1
         decisions.append("- **Top layer**: " + ", ".join(_component_link(ctx, page, x) for x in top[:4])
-                         + (" is imported by no other component; it orchestrates" if one else
-                            " are imported by no other component; they orchestrate") + " the others.")
+                         + (" is used by no other component; it orchestrates" if one else
+                            " are used by no other component; they orchestrate") + " the others.")
     if edges:
         hub_comp = max(plan.components, key=lambda x: (importers[x.slug], x.slug))
         if importers[hub_comp.slug] > 1:
-            decisions.append(f"- **Shared core**: {_component_link(ctx, page, hub_comp)} is imported by "
+            decisions.append(f"- **Shared core**: {_component_link(ctx, page, hub_comp)} is used by "
                              f"{importers[hub_comp.slug]} other components.")
     pairs = {(a.slug, b.slug) for a, b, _, _ in edges}
     cycles = sorted({tuple(sorted(p)) for p in pairs if (p[1], p[0]) in pairs})
     by_slug = {comp.slug: comp for comp in plan.components}
     if cycles:
         decisions.append("- **Mutual dependencies**: " + "; ".join(
-            f"{_component_link(ctx, page, by_slug[x])} and {_component_link(ctx, page, by_slug[y])} import each other"
+            f"{_component_link(ctx, page, by_slug[x])} and {_component_link(ctx, page, by_slug[y])} depend on each other"
             for x, y in cycles[:3]) + ".")
     if not decisions:
-        decisions.append("- **Independent components**: the documented components do not import each other; each "
+        decisions.append("- **Independent components**: the documented components do not depend on each other; each "
                          "can be read on its own.")
     parts.append("## Key Design Decisions\n\n" + "\n".join(decisions))
     related, used = _related(ctx, page, [DATAFLOW, GUIDE, *[comp.page for comp in plan.components], GLOSSARY, HUB])
@@ -719,7 +787,7 @@ def _data_flow(spec: PageSpec, ctx: WriteContext) -> PageDraft:
                   f"the work; this page traces that path across {len({first.path, *[x.callee.path for x in chain]})}" \
                   " file(s)."
     else:
-        problem = f"**Business Problem**: data in {plan.project} moves between components along import edges; " \
+        problem = f"**Business Problem**: data in {plan.project} moves between components along their dependencies; " \
                   "this page shows which components feed which."
     parts.append("## Business Context\n\n" + problem + "\n\n**User Impact**: knowing this path tells a developer "
                  "where to look when a result is wrong.\n\n**Workflow Role**: it connects the "
@@ -763,9 +831,10 @@ def _data_flow(spec: PageSpec, ctx: WriteContext) -> PageDraft:
         edges = _component_edges(ctx)
         nodes = [(comp.slug, title_case(comp.name)) for comp in plan.components]
         if edges:
-            parts.append("## Module Data Flow\n\nData flows along these import edges (from the importing component "
-                         "into the component it calls):\n\n"
-                         + mermaid.fenced(mermaid.flowchart(nodes, [(a.slug, b.slug, "calls") for a, b, _, _ in edges],
+            parts.append("## Module Data Flow\n\nData flows along these dependency edges (from the depending component "
+                         "into the component it depends on):\n\n"
+                         + mermaid.fenced(mermaid.flowchart(nodes, [(a.slug, b.slug, _edge_label(ctx, s_, d_))
+                                                                    for a, b, s_, d_ in edges],
                                                             direction=phr.pick(["LR", "TD"]))))
     rows = []
     for p in [p for p in spec.files if c.has(p)] + [p for p in f.centrality() if c.has(p) and p not in spec.files]:
@@ -949,8 +1018,8 @@ def _topic(spec: PageSpec, ctx: WriteContext) -> PageDraft:
             f"{_names(files, 3) or 'the repository'}."
     problem = f"**Business Problem**: {doc}" if doc else \
         f"**Business Problem**: {title} is handled by {_names([s.name for s in syms], 3) or _names(files, 3)}."
-    users = sorted({i for p in files for i in f.imported_by.get(p, []) if i not in files})
-    impact = (f"**User Impact**: {_names(users, 3)} import this code." if users else
+    users = sorted({i for p in files for i in f.dependents.get(p, []) if i not in files})
+    impact = (f"**User Impact**: {_names(users, 3)} depend on this code." if users else
               "**User Impact**: this code is reached directly rather than through other modules.")
     parts = [intro, "## Business Context\n\n" + problem + "\n\n" + impact]
     key = [f"- `{r}`" + (f" - {f.files[p].doc}" if p in f.files and f.files[p].doc else "")

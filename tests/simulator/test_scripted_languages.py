@@ -1,0 +1,321 @@
+"""The scripted teacher on small repositories that reproduce what real code in many languages looks like.
+
+Each test here comes from a problem seen on real third-party code (npm packages, Debian's Go/Rust/Ruby/PHP/C/C++/
+Java/Kotlin/C# sources, GnuCOBOL): the repositories are written here, small, with the same shape as the code that
+showed the problem, and run through the same `record.run_episode` path as `wikigym record`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.simulator.test_scripted import _check_citations, _episode, _write
+from wikigym.simulator.teacher.facts import _module_doc, clean_doc
+from wikigym.verifier.wiki import Wiki
+
+_GO_LICENSE = """
+    // Copyright 2013-2022 The Flagset Authors. All rights reserved.
+    // Use of this source code is governed by a BSD-style
+    // license that can be found in the LICENSE file.
+
+"""
+
+
+def _prose(wiki: dict[str, str]) -> list[tuple[str, int, str]]:
+    """(page, line, text) of every prose line (frontmatter and code fences excluded)."""
+    out = []
+    for page, text in wiki.items():
+        if page.endswith(".md"):
+            for n, line in Wiki.from_files({page: text}).pages[0].prose:
+                out.append((page, n, line))
+    return out
+
+
+def _assert_clean(ep, repo: Path) -> None:
+    checks = ep.score["checks"]
+    assert ep.score["reward"] >= 0.9, {k: (v["score"], v["findings"][:3]) for k, v in checks.items()}
+    assert checks["links"]["stats"]["broken_links"] == 0
+    assert checks["citations"]["stats"]["valid"] == checks["citations"]["stats"]["total"] > 0
+    assert checks["hallucination"]["stats"]["invented"] == 0, checks["hallucination"]["findings"]
+    assert _check_citations(ep.wiki, repo) == []
+
+
+def licensed_go_repo(root: Path) -> Path:
+    """A flat Go package whose files all start with a licence header; the package comment is in doc.go."""
+    lic = _GO_LICENSE
+    return _write(root, {
+        "go.mod": "module example.com/flagset\n\ngo 1.21\n",
+        "doc.go": lic + """
+            // Package flagset parses POSIX-style command-line flags into typed values.
+            package flagset
+            """,
+        "flag.go": lic + """
+            package flagset
+
+            import "fmt"
+
+            // Value is the interface to the dynamic value stored in a flag.
+            type Value interface {
+            \tString() string
+            \tSet(string) error
+            }
+
+            // FlagSet is a set of defined flags.
+            type FlagSet struct {
+            \tname  string
+            \tflags map[string]Value
+            }
+
+            // NewFlagSet returns a new, empty flag set with the given name.
+            func NewFlagSet(name string) *FlagSet {
+            \treturn &FlagSet{name: name, flags: map[string]Value{}}
+            }
+
+            // Var defines a flag with the given name and value.
+            func (f *FlagSet) Var(v Value, name string) {
+            \tf.flags[name] = v
+            }
+
+            // Set sets the value of the named flag.
+            func (f *FlagSet) Set(name, value string) error {
+            \tv, ok := f.flags[name]
+            \tif !ok {
+            \t\treturn fmt.Errorf("no such flag -%v", name)
+            \t}
+            \treturn v.Set(value)
+            }
+            """,
+        "bool_slice.go": lic + """
+            package flagset
+
+            import "strings"
+
+            // boolSliceValue holds a []bool flag.
+            type boolSliceValue struct {
+            \tvalue   *[]bool
+            \tchanged bool
+            }
+
+            // Set parses a comma-separated list of booleans.
+            func (s *boolSliceValue) Set(val string) error {
+            \tfor _, v := range strings.Split(val, ",") {
+            \t\t*s.value = append(*s.value, v == "true")
+            \t}
+            \ts.changed = true
+            \treturn nil
+            }
+
+            // String renders the list.
+            func (s *boolSliceValue) String() string {
+            \treturn "[]"
+            }
+
+            // BoolSliceVar defines a []bool flag with specified name in the flag set.
+            func (f *FlagSet) BoolSliceVar(p *[]bool, name string) {
+            \tf.Var(&boolSliceValue{value: p}, name)
+            }
+            """,
+        "string_map.go": lic + """
+            package flagset
+
+            import "strings"
+
+            // stringMapValue holds a map[string]string flag.
+            type stringMapValue struct {
+            \tvalue *map[string]string
+            }
+
+            // Set parses key=value pairs.
+            func (s *stringMapValue) Set(val string) error {
+            \tfor _, kv := range strings.Split(val, ",") {
+            \t\tparts := strings.SplitN(kv, "=", 2)
+            \t\t(*s.value)[parts[0]] = parts[1]
+            \t}
+            \treturn nil
+            }
+
+            // String renders the map.
+            func (s *stringMapValue) String() string {
+            \treturn "map[]"
+            }
+
+            // StringToStringVar defines a map[string]string flag with specified name.
+            func (f *FlagSet) StringToStringVar(p *map[string]string, name string) {
+            \tf.Var(&stringMapValue{value: p}, name)
+            }
+            """,
+    })
+
+
+def test_licence_headers_are_not_descriptions_and_brackets_survive(tmp_path: Path) -> None:
+    """Real Go, C++, JS and PHP files open with a licence header: it was quoted as the module's purpose
+    ("**Business Problem**: Copyright 2009 The Go Authors."); `[]bool` in a doc comment became `()bool`."""
+    repo = licensed_go_repo(tmp_path / "flagset")
+    ep = _episode(repo, tmp_path / "run")
+    _assert_clean(ep, repo)
+    prose = _prose(ep.wiki)
+    assert not [x for x in prose if re.search(r"Copyright|All rights reserved|BSD-style", x[2])]
+    assert any("parses POSIX-style command-line flags into typed values" in x[2] for x in prose)
+    assert not any("()bool" in x[2] or "map(string)" in x[2] for x in prose)
+
+
+def test_clean_doc_skips_licences_badges_and_keeps_brackets_link_safe() -> None:
+    assert clean_doc("/*!\n * express\n * Copyright(c) 2009-2013 TJ Holowaychuk\n * MIT Licensed\n */") == ""
+    assert clean_doc("// Copyright 2012 The Gorilla Authors. All rights reserved.\n\n"
+                     "// Package mux implements a request router.") == "Package mux implements a request router."
+    assert clean_doc("//! [![github]](https://github.com/x/y)\n//!\n//! [github]: https://img.shields.io/x\n//!\n"
+                     "//! This library provides [`anyhow::Error`][Error], a trait object.") == \
+        "This library provides 'anyhow::Error', a trait object."
+    header = "/*\n  Copyright (c) 2009-2017 Dave Gamble\n  Permission is hereby granted, free of charge\n*/\n\n"
+    assert _module_doc("cJSON.c", header + "/* cJSON */\n/* JSON parser in C. */\n#include <string.h>\n") == \
+        "JSON parser in C."
+    assert _module_doc("lib.rs", "//! > Command Line Argument Parser for Rust\n#![no_std]\n") == \
+        "Command Line Argument Parser for Rust."
+    assert clean_doc("Defines a []bool flag, see map[string]int.") == "Defines a []bool flag, see map[string]int."
+    # Bracket pairs that would read as a link (`[a](b)`, `[[a]]`) are split; link text is kept.
+    assert clean_doc("Reads [[config]] tables; see [the docs](guide.md).") == "Reads [ [config] ] tables; see the docs."
+    assert clean_doc("Returns x.") == "Returns x." and clean_doc("Foo.") == "Foo."
+
+
+def attributes_cpp_repo(root: Path) -> Path:
+    """C++ with `[[nodiscard]]` attributes and a bash completion script in a raw string (`[[ -n ${X:-} ]]`): code
+    that SemanticWiki's completeness check reads as wiki links, even inside code fences."""
+    return _write(root, {
+        "README.md": "# lru\n\nA small least-recently-used cache with a shell completion generator.\n",
+        "include/lru/cache.hpp": """
+            #pragma once
+            #include <list>
+            #include <string>
+            #include <unordered_map>
+
+            namespace lru {
+
+            /// A fixed-capacity cache that evicts the least recently used entry.
+            class Cache {
+             public:
+              explicit Cache(std::size_t capacity);
+              [[nodiscard]] bool contains(const std::string& key) const;
+              [[nodiscard]] std::size_t size() const;
+              void put(const std::string& key, const std::string& value);
+              [[nodiscard]] std::string get(const std::string& key);
+
+             private:
+              std::size_t capacity_;
+              std::list<std::string> order_;
+              std::unordered_map<std::string, std::string> values_;
+            };
+
+            }  // namespace lru
+            """,
+        "src/cache.cpp": """
+            #include "lru/cache.hpp"
+
+            namespace lru {
+
+            Cache::Cache(std::size_t capacity) : capacity_(capacity) {}
+
+            [[nodiscard]] bool Cache::contains(const std::string& key) const {
+              return values_.find(key) != values_.end();
+            }
+
+            [[nodiscard]] std::size_t Cache::size() const {
+              return values_.size();
+            }
+
+            void Cache::put(const std::string& key, const std::string& value) {
+              if (values_.size() >= capacity_ && !contains(key)) {
+                values_.erase(order_.back());
+                order_.pop_back();
+              }
+              order_.push_front(key);
+              values_[key] = value;
+            }
+
+            [[nodiscard]] std::string Cache::get(const std::string& key) {
+              order_.remove(key);
+              order_.push_front(key);
+              return values_[key];
+            }
+
+            }  // namespace lru
+            """,
+        "src/completion.cpp": """
+            #include <string>
+            #include "lru/cache.hpp"
+
+            namespace lru {
+
+            // Writes the bash completion script for the lru command.
+            std::string bashCompletion(const std::string& name) {
+              std::string script = R"(
+            __lru_debug()
+            {
+                if [[ -n ${BASH_COMP_DEBUG_FILE:-} ]]; then
+                    echo "$*" >> "${BASH_COMP_DEBUG_FILE}"
+                fi
+            }
+            )";
+              return "# completion for " + name + script;
+            }
+
+            // Counts the cached keys for the completion header.
+            std::size_t completionKeys(Cache& cache) {
+              return cache.size();
+            }
+
+            }  // namespace lru
+            """,
+        "src/main.cpp": """
+            #include <iostream>
+            #include "lru/cache.hpp"
+
+            std::string bashCompletion(const std::string& name);
+
+            int main(int argc, char** argv) {
+              lru::Cache cache(2);
+              cache.put("a", "1");
+              std::cout << cache.get("a") << std::endl;
+              if (argc > 1) std::cout << bashCompletion(argv[1]);
+              return 0;
+            }
+            """,
+    })
+
+
+def test_code_that_looks_like_wiki_links_never_becomes_a_page(tmp_path: Path) -> None:
+    """Snippets with `[[nodiscard]]` or bash `[[ -n $X ]]` made SemanticWiki report `nodiscard.md` and
+    `-n ${BASH_COMP_DEBUG_FILE:-}.md` as missing, and the teacher wrote pages under those names."""
+    from wikigym.tools.completeness import verify_completeness
+
+    repo = attributes_cpp_repo(tmp_path / "lru")
+    ep = _episode(repo, tmp_path / "run")
+    _assert_clean(ep, repo)
+    pages = [p for p in ep.wiki if p.endswith(".md")]
+    assert all(re.fullmatch(r"[a-z0-9/_.-]+\.md", p, re.IGNORECASE) for p in pages), pages
+    wiki_dir = tmp_path / "wiki"
+    _write(wiki_dir, {p: t for p, t in ep.wiki.items() if p.endswith(".md")})
+    report = verify_completeness(wiki_dir)
+    assert report["isComplete"], report["brokenLinks"]
+    assert "[[" not in "".join(ep.wiki.values())
+    # The attributed definitions are still shown: the snippet starts after the attribute line or stops before it.
+    assert "Cache::size" in "".join(ep.wiki.values()) or "size()" in "".join(ep.wiki.values())
+
+
+def test_flat_go_package_shows_same_package_dependencies(tmp_path: Path) -> None:
+    """Files of one Go package use each other's definitions without importing them: the import graph of a flat
+    package (spf13/pflag, gorilla/mux) is empty, so the wiki said the components 'do not import each other; each can
+    be read on its own', drew diagrams without a single edge, and found no call chain across files."""
+    repo = licensed_go_repo(tmp_path / "flagset")
+    ep = _episode(repo, tmp_path / "run")
+    _assert_clean(ep, repo)
+    overview = ep.wiki["architecture/overview.md"]
+    assert "Independent components" not in overview
+    m = re.search(r"`bool_slice\.go` uses `(\w+)`, defined in `flag\.go`, at `bool_slice\.go:(\d+)`", overview)
+    assert m, overview
+    line = (repo / "bool_slice.go").read_text().split("\n")[int(m.group(2)) - 1]
+    assert m.group(1) in line and not line.lstrip().startswith("//")
+    assert re.search(r'n_bool_slice -->\|"uses"\| n_flag', overview)
+    bool_page = next(t for p, t in ep.wiki.items() if p.startswith("components/bool-slice"))
+    assert "depends on no other module" not in bool_page and "self-contained" not in bool_page
+    assert ep.score["checks"]["mermaid"]["stats"]["valid"] == ep.score["checks"]["mermaid"]["stats"]["diagrams"] >= 3
