@@ -296,3 +296,13 @@ def test_error_messages_are_one_line() -> None:
     assert str(WikigymError("cannot load model (We couldn't connect.\n  Check your connection.)")) == (
         "cannot load model (We couldn't connect. Check your connection.)")
     assert str(ToolArgumentError("a\nb")) == "a b"
+
+
+def test_out_inside_the_recorded_repository_is_refused(tmp_path: Path) -> None:
+    import shutil
+
+    repo = tmp_path / "repo"
+    shutil.copytree(example_repo_path(), repo)
+    res = runner.invoke(app, ["record", "--repo", str(repo), "--out", str(repo / "runs" / "x"), "--quiet"])
+    assert res.exit_code == 2 and "is inside the repository" in res.output
+    assert not (repo / "runs").exists(), "nothing is written into the repository"

@@ -535,6 +535,22 @@ def _write_run_file(out: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, out / RUN_FILE)
 
 
+def _refuse_out_inside_repo(out: Path, snapshots: list[Any]) -> None:
+    """Refuse a RUN_DIR inside a repository being recorded.
+
+    The sandbox reads the repository as it is on disk, so episode 2 would see episode 1's wiki in `directory_tree`
+    and `search_codebase` results (and could copy it), and every episode would see run.json and the trajectories:
+    the recorded data would not be what SemanticWiki sees on that repository.
+    """
+    target = out.expanduser().resolve()
+    for snap in snapshots:
+        root = Path(snap.root).resolve()
+        if target == root or root in target.parents:
+            raise ConfigError(f"--out {out} is inside the repository {root} being recorded: later episodes would "
+                              f"read earlier episodes' wikis and trajectories through the tools; pass an --out "
+                              f"outside it")
+
+
 def _check_run_file(out: Path, cfg: RecordConfig) -> None:
     """Refuse to resume a run whose recorded episodes were made with other fixed settings.
 
@@ -577,6 +593,7 @@ def record(cfg: RecordConfig, progress: RecordProgress | None = None, api_key: s
     _check_run_file(out, cfg)
     prompts = _prompts(cfg)
     snapshots = [_open(s, cache_dir=cfg.cache_dir) for s in cfg.sources()]
+    _refuse_out_inside_repo(out, snapshots)
     make_output_dir(out, "--out")
     jobs = plan_jobs(cfg, snapshots)
     summary = RecordSummary(out=str(out), planned=len(jobs))
