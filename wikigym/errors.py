@@ -7,11 +7,22 @@ traceback.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
 class WikigymError(Exception):
-    """Base class: a message that names the thing and the fix."""
+    """Base class: a message that names the thing and the fix.
+
+    The message is kept on one line (line breaks and the indentation around them become one space): the CLI prints
+    it as one `error:` line, and messages often embed a library's multi-line text (transformers' "cannot load model"
+    advice, git's stderr).
+    """
+
+    def __init__(self, *args: object):
+        if args and isinstance(args[0], str):
+            args = (re.sub(r"\s*[\r\n]+\s*", " ", args[0]).strip(),) + args[1:]
+        super().__init__(*args)
 
 
 class RepoNotFound(WikigymError):

@@ -267,3 +267,42 @@ def test_repos_file_comments_after_urls_and_a_missing_file(tmp_path: Path) -> No
     assert cfg.sources() == ["https://github.com/pallets/click", "./local#1"]
     with pytest.raises(ConfigError, match="one repository path or URL per line"):
         RecordConfig(repos_file=str(tmp_path / "missing.txt"), out=str(tmp_path / "r")).sources()
+
+
+def test_a_run_that_recorded_nothing_does_not_lock_its_settings(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    # A llamacpp run without a model fails after RUN_DIR was written, before any episode.
+    res = runner.invoke(app, ["record", "--repo", str(example_repo_path()), "--teacher", "llamacpp",
+                              "--out", str(out), "--quiet"])
+    assert res.exit_code == 2 and (out / "run.json").is_file()
+    res = runner.invoke(app, ["record", "--repo", str(example_repo_path()), "--teacher", "scripted",
+                              "--out", str(out), "--quiet", "--no-score"])
+    assert res.exit_code == 0, res.output  # was: "was recorded with teacher='llamacpp'"
+    assert len(read_episodes(out / "trajectories.jsonl")) == 1
+
+
+def test_bad_now_and_profile_are_one_line_before_anything_is_created(tmp_path: Path) -> None:
+    cases = (("--now", "garbage", "not an ISO timestamp"), ("--profile", "nope", "unknown tool profile"))
+    for flag, value, says in cases:
+        res = runner.invoke(app, ["record", "--repo", str(example_repo_path()), flag, value, "--out",
+                                  str(tmp_path / "x"), "--quiet"])
+        assert res.exit_code == 2 and says in res.output and "Traceback" not in res.output, res.output
+        assert not (tmp_path / "x").exists()
+
+
+def test_error_messages_are_one_line() -> None:
+    from wikigym.errors import ToolArgumentError, WikigymError
+
+    assert str(WikigymError("cannot load model (We couldn't connect.\n  Check your connection.)")) == (
+        "cannot load model (We couldn't connect. Check your connection.)")
+    assert str(ToolArgumentError("a\nb")) == "a b"
+
+
+def test_out_inside_the_recorded_repository_is_refused(tmp_path: Path) -> None:
+    import shutil
+
+    repo = tmp_path / "repo"
+    shutil.copytree(example_repo_path(), repo)
+    res = runner.invoke(app, ["record", "--repo", str(repo), "--out", str(repo / "runs" / "x"), "--quiet"])
+    assert res.exit_code == 2 and "is inside the repository" in res.output
+    assert not (repo / "runs").exists(), "nothing is written into the repository"

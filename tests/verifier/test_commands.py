@@ -98,3 +98,23 @@ def test_empty_wiki_scores_zero_and_says_why_in_one_line(tmp_path) -> None:
     assert res.stderr.strip().splitlines() == [
         f"warning: {tmp_path / 'empty'} holds no wiki page (*.md outside dot-directories), so the gate sets the "
         "reward to 0; pass the directory `semanticwiki generate -o` wrote"]
+
+
+def test_a_wiki_inside_the_repository_is_not_its_own_evidence(tmp_path, good_wiki) -> None:
+    import shutil
+
+    from wikigym.verifier import Verifier
+
+    repo, clean = tmp_path / "repo", tmp_path / "clean"
+    shutil.copytree(example_repo_path(), repo)
+    shutil.copytree(example_repo_path(), clean)
+    files = dict(good_wiki)
+    files["README.md"] += "\nThe `QuantumStockOracle` caches `inventory/oracle_cache.py:1-5`.\n"
+    _write(repo / "wiki", files)  # semanticwiki generate -o ./wiki
+    _write(tmp_path / "outside", files)
+    with Verifier() as v:
+        inside, outside = v.verify_dir(repo / "wiki", repo), v.verify_dir(tmp_path / "outside", clean)
+    for score in (inside, outside):
+        whats = [f.what for f in score.checks["hallucination"].findings]
+        assert "invented identifier `QuantumStockOracle`" in whats
+    assert inside.to_json() == outside.to_json(), "where the wiki lives must not change its score"

@@ -9,7 +9,6 @@ import typer
 
 from wikigym.errors import WikigymError
 
-
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what `git log | head` and friends exit with
 
 

@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import posixpath
 from dataclasses import dataclass, field
@@ -86,6 +87,20 @@ class RepoSnapshot:
         if key not in self._cache:
             self._cache[key] = compute()
         return self._cache[key]
+
+    def without(self, directory: str) -> RepoSnapshot:
+        """The same snapshot with every file under the repository-relative `directory` left out.
+
+        For a wiki written inside the repository it documents (`semanticwiki generate -o ./wiki`): the verifier must
+        not count the wiki's own words as names that "exist in the repository", nor its pages as citable files.
+        File lists, parse results, known names and centrality are all derived from `files()`/`all_files()`, so they
+        follow; parse results are shared through the parse cache.
+        """
+        prefix = posixpath.normpath(directory.replace("\\", "/")).strip("/") + "/"
+        view = dataclasses.replace(self)
+        view._cache["files"] = [f for f in self.files() if not f.startswith(prefix)]
+        view._cache["all_files"] = [f for f in self.all_files() if not f.startswith(prefix)]
+        return view
 
     def files(self) -> list[str]:
         """SemanticWiki's RAG inventory (see `inventory.semanticwiki_files`), cached (do not mutate the list)."""

@@ -144,6 +144,29 @@ class RecordConfig(BaseModel):
             raise ValueError(f"unknown mode {v!r}; use direct or sdk")
         return v
 
+    # profile and now are checked here, with the other flags, rather than when the first episode builds its sandbox:
+    # by then RUN_DIR exists, and a typo cost a traceback (--now) or a run directory holding the typo.
+    @field_validator("profile")
+    @classmethod
+    def _profile(cls, v: str) -> str:
+        from wikigym.tools.context import PROFILES
+
+        if v not in PROFILES:
+            raise ValueError(f"unknown tool profile {v!r}; use one of {', '.join(PROFILES)}")
+        return v
+
+    @field_validator("now")
+    @classmethod
+    def _now(cls, v: str | None) -> str | None:
+        from wikigym.tools.context import parse_iso
+
+        if v is not None:
+            try:
+                parse_iso(v)
+            except ValueError:
+                raise ValueError(f"{v!r} is not an ISO timestamp such as 2026-01-02T03:04:05.678Z") from None
+        return v
+
     def sources(self) -> list[str]:
         """The repositories, from --repo and --repos-file, in order, without duplicates."""
         out = list(self.repos)
@@ -513,9 +536,32 @@ def _write_run_file(out: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, out / RUN_FILE)
 
 
+def _refuse_out_inside_repo(out: Path, snapshots: list[Any]) -> None:
+    """Refuse a RUN_DIR inside a repository being recorded.
+
+    The sandbox reads the repository as it is on disk, so episode 2 would see episode 1's wiki in `directory_tree`
+    and `search_codebase` results (and could copy it), and every episode would see run.json and the trajectories:
+    the recorded data would not be what SemanticWiki sees on that repository.
+    """
+    target = out.expanduser().resolve()
+    for snap in snapshots:
+        root = Path(snap.root).resolve()
+        if target == root or root in target.parents:
+            raise ConfigError(f"--out {out} is inside the repository {root} being recorded: later episodes would "
+                              f"read earlier episodes' wikis and trajectories through the tools; pass an --out "
+                              f"outside it")
+
+
 def _check_run_file(out: Path, cfg: RecordConfig) -> None:
+    """Refuse to resume a run whose recorded episodes were made with other fixed settings.
+
+    Only a run that holds at least one episode is bound to its settings: a run that failed before recording
+    anything (a typo in a flag, a missing model) must not lock RUN_DIR to the failed settings.
+    """
+    from wikigym.trajectories.store import count_records
+
     p = out / RUN_FILE
-    if not p.is_file():
+    if not p.is_file() or not count_records(out / TRAJECTORIES):
         return
     try:
         old = json.loads(p.read_text(encoding="utf-8")).get("config", {})
@@ -548,6 +594,7 @@ def record(cfg: RecordConfig, progress: RecordProgress | None = None, api_key: s
     _check_run_file(out, cfg)
     prompts = _prompts(cfg)
     snapshots = [_open(s, cache_dir=cfg.cache_dir) for s in cfg.sources()]
+    _refuse_out_inside_repo(out, snapshots)
     make_output_dir(out, "--out")
     jobs = plan_jobs(cfg, snapshots)
     summary = RecordSummary(out=str(out), planned=len(jobs))

@@ -167,6 +167,14 @@ class TrajectoryWriter:
         self.close()
 
 
+def count_records(path: str | os.PathLike[str]) -> int:
+    """How many finished episode lines a trajectories file holds (0 when it is missing); no warning, no repair."""
+    p = Path(path)
+    if not p.is_file() or not p.stat().st_size:
+        return 0
+    return len(_scan(p)[0])
+
+
 def read_records(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """The raw JSON records of a trajectories file, each schema-checked, without building `Episode`s.
 

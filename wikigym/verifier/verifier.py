@@ -57,9 +57,33 @@ class Verifier:
             self._indexes[key] = hit
         return hit[1]
 
+    def _index_without_wiki(self, repo: RepoIndex, wiki: Wiki) -> RepoIndex:
+        """`repo`, or a view of it without the wiki's directory when the wiki was written inside the repository.
+
+        A wiki under the checkout it documents (`-o ./wiki`) is part of the snapshot's files: its own words then
+        "exist in the repository" (an invented `FooBuilder` passed the hallucination check because the wiki
+        mentions it) and its pages count as citable files. Such a wiki is scored against the repository minus it.
+        """
+        snap = repo.snapshot
+        root = getattr(snap, "root", None)
+        if wiki.root is None or root is None or not hasattr(snap, "without"):
+            return repo
+        try:
+            rel = Path(wiki.root).resolve().relative_to(Path(root).resolve())
+        except ValueError:
+            return repo  # the wiki is outside the repository: nothing to leave out
+        if not rel.parts:
+            return repo  # the wiki directory is the repository itself: leaving it out would leave nothing
+        key = ("without", id(snap), rel.as_posix())
+        hit = self._indexes.get(key)
+        if hit is None or hit[0] is not snap:
+            hit = (snap, RepoIndex(snap.without(rel.as_posix())))
+            self._indexes[key] = hit
+        return hit[1]
+
     def verify(self, wiki: Wiki, snapshot: Any, episode: Any = None) -> Score:
         """Run all checks on a parsed wiki and combine them."""
-        repo = self.index(snapshot)
+        repo = self._index_without_wiki(self.index(snapshot), wiki)
         cfg = self.config
         codes = diagram_codes(wiki)
         pending = self.mermaid.submit([c for _, _, c in codes]) if codes else None
