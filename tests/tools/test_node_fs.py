@@ -84,3 +84,29 @@ def test_cli_call_prints_a_cut_emoji_as_node_does(tmp_path) -> None:
                                    str(tmp_path / "repo"), "--wiki", str(tmp_path / "wiki")])
     assert res.exit_code == 0, res.output
     assert "a" * 20 + "\ufffd...\n```" in res.output
+
+
+def test_cli_call_resolves_roots_like_path_resolve(tmp_path) -> None:
+    """SemanticWiki resolves -r/-o with path.resolve (lexically), so `missing/../wiki` names `wiki` even though
+    `missing` does not exist; error texts then carry the normalised path."""
+    from wikigym.commands.call import run_call
+
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "wiki" / "dir").mkdir(parents=True)
+    text, _ = run_call("write_wiki_page", '{"pagePath": "dir", "title": "T", "content": "c", "description": "d", '
+                       '"sources": []}', tmp_path / "nope" / ".." / "repo", tmp_path / "missing" / ".." / "wiki",
+                       "direct", "semanticwiki-1.2.1", None, False)
+    assert text == f"Error executing write_wiki_page: EISDIR: illegal operation on a directory, open '{tmp_path}/wiki/dir'"
+
+
+def test_tool_context_roots_are_absolute(tmp_path, monkeypatch) -> None:
+    """A relative wiki root must not leak into Node-style messages: SemanticWiki's outputDir is path.resolve'd."""
+    from wikigym.tools.context import ToolContext
+    from wikigym.tools.toolset import ToolSet
+
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "wiki" / "dir").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    ctx = ToolContext(repo_root="repo", wiki_root="x/../wiki")
+    out = ToolSet(ctx, "sdk").call("mcp__semanticwiki__write_wiki_page", {"pagePath": "dir", "title": "T", "content": "c"})
+    assert out.text == f"Failed to write wiki page: EISDIR: illegal operation on a directory, open '{tmp_path}/wiki/dir'"

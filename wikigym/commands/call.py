@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -36,10 +37,11 @@ def run_call(tool: str, args_json: str, repo: str | Path, wiki: Path, mode: str,
         from wikigym.repos import open_repo
 
         repo = Path(open_repo(repo).root)
-    repo = Path(repo).expanduser().absolute()
+    # path.resolve, as SemanticWiki resolves -r and -o: absolute and normalised lexically (`x/../y` is `y`).
+    repo = Path(os.path.abspath(Path(repo).expanduser()))
     if not repo.is_dir():
         raise RepoNotFound(f"repository directory {repo} does not exist; pass an existing checkout with --repo")
-    wiki = wiki.expanduser().absolute()
+    wiki = Path(os.path.abspath(wiki.expanduser()))
     if wiki.exists() and not wiki.is_dir():
         raise WikiDirError(f"wiki path {wiki} is a file, not a directory; pass a directory with --wiki")
     if not wiki.parent.is_dir():

@@ -10,6 +10,7 @@ What it deliberately does not do: dispatch by name (see `toolset.py`) or build t
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,8 +78,10 @@ class ToolContext:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.repo_root = Path(self.repo_root)
-        self.wiki_root = Path(self.wiki_root)
+        # SemanticWiki keeps both roots as path.resolve gives them (absolute, `..` folded), and Node's error
+        # messages print the joined paths, so relative roots would leak into the outputs.
+        self.repo_root = Path(os.path.abspath(self.repo_root))
+        self.wiki_root = Path(os.path.abspath(self.wiki_root))
         if self.server_cwd is None:
             self.server_cwd = self.repo_root
         if self.profile not in PROFILES:

@@ -88,3 +88,20 @@ def test_named_reference_to_an_unclosed_group_matches_empty() -> None:
     """`\\k<a>` inside group `a` has captured nothing yet, so it matches the empty string (Node: 1 match)."""
     assert count_matches(compile_js_regex("(?<a>\\k<a>)]"), "x [a] y") == 1
     assert count_matches(compile_js_regex("[\\k]"), "k<a>") == 1
+
+
+def test_variable_width_lookbehind_matches_as_in_v8() -> None:
+    """`re` has no variable-width lookbehind; such words used to match nothing (counts from Node 20)."""
+    assert count_matches(compile_js_regex("^(?<!..*)"), "abc") == 1
+    assert count_matches(compile_js_regex("(?<=a.*)b"), "xab b") == 2
+    assert count_matches(compile_js_regex("(?<!x+)y"), "xy y") == 1
+
+
+@pytest.mark.parametrize(("source", "reason"), [
+    ("(?<=a){2,1}", "numbers out of order in {} quantifier"),  # V8 reads the quantifier before refusing it
+    ("(?<=a){2}", "Invalid quantifier"),
+])
+def test_quantified_lookbehind(source: str, reason: str) -> None:
+    with pytest.raises(JSRegexError) as err:
+        compile_js_regex(source)
+    assert err.value.message == f"Invalid regular expression: /{source}/g: {reason}"

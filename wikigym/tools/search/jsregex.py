@@ -7,8 +7,8 @@ escapes, quantifiable lookaheads) and raises `JSRegexError` with V8's exact mess
 word can contain. Valid patterns become Python regexes over UTF-16 code units with JavaScript's meanings of `.`,
 `\\s`, `\\w`, `\\d`, `\\b`, `^` and `$`; `count_matches` counts matches the way `String.prototype.match(/…/g)` does.
 
-What it deliberately does not do: flags other than `g`, unicode mode, or JavaScript's variable-width lookbehind
-(Python's `re` has none; such a pattern is accepted like V8 does but matches nothing here).
+What it deliberately does not do: flags other than `g` or unicode mode. Variable-width lookbehind, which `re` lacks,
+is matched with the `regex` package.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from wikigym.tools.search.jsstr import JS_S_CLASS, JS_WHITESPACE, js_len, to_utf16_units
 
@@ -149,7 +150,10 @@ class _Parser:
         if c == "(":
             atom, kind = self.group()
             if kind == "lookbehind":
-                if self.peek() in ("*", "+", "?") or (self.peek() == "{" and self._braced_quantifier_at(self.i)):
+                braced = self._braced_quantifier_at(self.i) if self.peek() == "{" else None
+                if braced is not None and braced[1] != -1 and braced[0] > braced[1]:
+                    raise self.error("numbers out of order in {} quantifier")  # V8 reads the quantifier first
+                if self.peek() in ("*", "+", "?") or braced is not None:
                     raise self.error("Invalid quantifier")
                 return atom
             return self.quantified(atom)
@@ -468,10 +472,22 @@ def compile_js_regex(source: str) -> CompiledTerm:
     try:
         rx = re.compile(body, re.ASCII)
     except (re.error, OverflowError, RecursionError):
-        # Valid JavaScript that Python's engine cannot express (variable-width lookbehind, a backreference into its
-        # own group): keep V8's acceptance, match nothing.
-        rx = re.compile("(?!)")
+        rx = _compile_beyond_re(body)
     return CompiledTerm(source, None, rx)
+
+
+def _compile_beyond_re(body: str) -> Any:
+    """Valid JavaScript that `re` cannot express, chiefly variable-width lookbehind (`(?<!..*)`).
+
+    The `regex` package matches lookbehind of any width, as V8 does; if even it refuses, V8's acceptance is kept
+    and the word matches nothing.
+    """
+    import regex
+
+    try:
+        return regex.compile(body, regex.ASCII | regex.V0)
+    except (regex.error, OverflowError, RecursionError):
+        return re.compile("(?!)")
 
 
 def count_matches(term: CompiledTerm, text: str, text_units: str | None = None) -> int:
