@@ -12,6 +12,7 @@ MODULES = [
     "wikigym.verifier.codewikibench", "wikigym.verifier.checks.citations", "wikigym.verifier.checks.links",
     "wikigym.verifier.checks.structure", "wikigym.verifier.checks.stubs", "wikigym.verifier.checks.coverage",
     "wikigym.verifier.checks.hallucination", "wikigym.verifier.checks.mermaid", "wikigym.verifier.checks.tool_use",
+    "wikigym.verifier.local_tasks",
 ]
 
 

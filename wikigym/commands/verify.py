@@ -8,12 +8,17 @@ import typer
 
 
 def run_verify(wiki_dir: Path, repo: str | Path, trajectory: Path | None, episode: str | None,
-               weights: Path | None):
-    """Library entry point for `wikigym verify`: returns the `Score`. `repo` is a checkout or a clone URL (`str`)."""
+               weights: Path | None, local_weights: Path | None = None):
+    """Library entry point for `wikigym verify`: returns the `Score`. `repo` is a checkout or a clone URL (`str`).
+
+    With a trajectory the episode's task kind picks the scorer: a single-turn `plan`/`page`/`index` episode is scored
+    with its own checks (the page read from `wiki_dir`, the plan from the episode's answer), any other as a wiki."""
     from wikigym.verifier import Verifier, load_episode
 
     ep = load_episode(trajectory, episode) if trajectory else None
-    with Verifier(weights) as v:
+    with Verifier(weights, local_config=local_weights) as v:
+        if ep is not None:
+            return v.verify_episode(ep, repo, wiki_dir)
         return v.verify_dir(wiki_dir, repo, ep)
 
 
@@ -31,6 +36,8 @@ def register(app: typer.Typer) -> None:
         html: Path = typer.Option(None, "--html", help="Write a self-contained HTML report to this file."),
         explain: bool = typer.Option(False, "--explain", help="List the largest deductions first, with findings."),
         weights: Path = typer.Option(None, "--weights", help="Weights YAML (default: the packaged weights-v1.yaml)."),
+        local_weights: Path = typer.Option(None, "--local-weights", help="Weights YAML of the single-turn plan/page/"
+                                                                         "index tasks (default: weights-local-v1.yaml)."),
     ) -> None:
         """Score a wiki: citations, mermaid, links, structure, stubs, coverage, hallucination (+ tool use)."""
         from wikigym.errors import WikigymError, check_output_file
@@ -40,7 +47,7 @@ def register(app: typer.Typer) -> None:
         try:
             if html:
                 check_output_file(html, "--html")  # before scoring, so a bad path costs no wait
-            score = run_verify(wiki_dir, repo, trajectory, episode, weights)
+            score = run_verify(wiki_dir, repo, trajectory, episode, weights, local_weights)
             if html:
                 from wikigym.verifier.report_html import write_report
 
@@ -48,7 +55,7 @@ def register(app: typer.Typer) -> None:
         except WikigymError as e:
             typer.echo(f"error: {redact(str(e))}", err=True)  # a --repo URL may carry a token
             raise typer.Exit(2)
-        if not score.stats.get("pages"):
+        if not score.stats.get("pages") and "scorer" not in score.stats:
             # The score stands (the gate's 0, so --json consumers get their object), but an empty directory is
             # most often the wrong one: say so on stderr in one line.
             typer.echo(f"warning: {wiki_dir} holds no wiki page (*.md outside dot-directories), so the gate sets the "

@@ -125,13 +125,13 @@ _STEP_RE = re.compile(r"^step (\d+)$")
 def _score_missing(episodes: list[Episode]) -> None:
     """Score episodes recorded without a score, when their repository is still on disk."""
     try:
-        from wikigym.verifier import verify_files
+        from wikigym.verifier import verify_episode
     except ImportError:
         return
     for ep in episodes:
-        if ep.score is None and ep.wiki and ep.repo.path and Path(ep.repo.path).is_dir():
+        if ep.score is None and (ep.wiki or ep.task.kind == "plan") and ep.repo.path and Path(ep.repo.path).is_dir():
             try:
-                ep.score = verify_files(ep.wiki, ep.repo.path, ep).to_dict()
+                ep.score = verify_episode(ep, ep.repo.path).to_dict()
             except Exception as e:  # a broken verifier must not stop the site; say so on the page
                 ep.errors.append(f"inspect: scoring failed: {type(e).__name__}: {e}")
 

@@ -15,7 +15,8 @@ Ctrl-C stops every episode at its next turn; those are not written (they are rec
 
 `continue` and `update` need a wiki to start from: `cfg.base_wiki` (a directory), or one written by the scripted
 teacher (for `update`, at the base commit, exported with `git archive`). The verifier scores each finished episode
-when `wikigym.verifier.verify_wiki` exists (`_score_hook`).
+when the verifier is installed (`_score_hook`), through `wikigym.verifier.verify_episode`, which picks the scorer by
+task kind (single-turn `plan`/`page`/`index` tasks have their own checks).
 
 What it deliberately does not do: print (progress goes to the `RecordProgress` the caller passes), or retry episodes
 that ended in error (they are recorded with their error; delete the line to record them again).
@@ -308,12 +309,13 @@ def _config_record(cfg: RecordConfig) -> dict[str, Any]:
 
 
 def _score_hook(wiki_dir: Path, snapshot: Any, episode: Episode) -> dict[str, Any] | None:
-    """Score a finished episode with `wikigym.verifier.verify_wiki` when the verifier is installed, else None."""
+    """Score a finished episode with `wikigym.verifier.verify_episode` (by task kind) when the verifier is installed,
+    else None."""
     try:
-        from wikigym.verifier import verify_wiki
+        from wikigym.verifier import verify_episode
     except ImportError:
         return None
-    score = verify_wiki(wiki_dir, snapshot, episode=episode)
+    score = verify_episode(episode, snapshot, wiki_dir=wiki_dir)
     return score.to_dict()
 
 

@@ -268,11 +268,11 @@ def fork_episode(ep: Episode, at_step: int, policy_spec: PolicySpec, episode_id:
             "wikigym_version": __version__,
         })
         try:
-            from wikigym.verifier import verify_wiki
+            from wikigym.verifier import verify_episode
 
             # Scored with its own trajectory, as `record` scores the parent: without it tool_use would be left out
             # and the branch's reward would not be comparable with the parent's printed beside it.
-            branch.score = verify_wiki(sb.wiki_dir, snap, branch).to_dict()
+            branch.score = verify_episode(branch, snap, wiki_dir=sb.wiki_dir).to_dict()
         except ImportError:
             pass
     branch.duration_s = round(time.perf_counter() - t0, 3)

@@ -88,7 +88,7 @@ def _task(kind: str, prompts: PromptSet, mode: str, prompt: str, **kw: Any) -> T
     single = kind in SINGLE_TURN_TASKS
     system = prompts.render(f"{kind}_system" if single else "system", tool_name_values(mode))
     spec = TaskSpec(kind=kind, prompt=prompt, base_commit=kw.pop("base_commit", None),
-                    missing_pages=kw.pop("missing_pages", []), page=kw.pop("page", None),
+                    missing_pages=kw.pop("missing_pages", []), page=kw.pop("page", None), plan=kw.pop("plan", None),
                     seed_wiki=dict(kw.get("seed_wiki", {})))
     return Task(spec=spec, system=system, single_turn=single, temperature=temperature, max_tokens=max_tokens, **kw)
 
@@ -400,6 +400,11 @@ def _file_context(repo_root: str | os.PathLike[str], files: list[str]) -> str:
     return out
 
 
+def plan_summary(pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a page/index task records of its plan (`TaskSpec.plan`): title, filename and type of every page."""
+    return [{"title": p["title"], "filename": p["filename"], "type": p["type"]} for p in pages]
+
+
 def build_page(prompts: PromptSet, repo_root: str | os.PathLike[str], page: dict[str, Any],
                all_pages: list[dict[str, Any]]) -> Task:
     """`page`: one page of the local page-by-page mode; the answer is written raw to `page["filename"]`."""
@@ -408,14 +413,14 @@ def build_page(prompts: PromptSet, repo_root: str | os.PathLike[str], page: dict
     values = dict(title=page["title"], page_type=page["type"], source_context=context or "No source code available",
                   related_links="\n".join(others[:5]) if others else "none")
     return _task("page", prompts, "direct", prompts.render("page", values), page=dict(page),
-                 output_page=page["filename"])
+                 output_page=page["filename"], plan=plan_summary(all_pages))
 
 
 def build_index(prompts: PromptSet, project: str, pages: list[dict[str, Any]]) -> Task:
     """`index`: the index page over `pages`, written to `index.md`."""
     links = "\n".join(f"- [{p['title']}](./{p['filename']}) - {p['type']}" for p in pages)
     return _task("index", prompts, "direct", prompts.render("index", dict(project=project, page_links=links)),
-                 output_page="index.md")
+                 output_page="index.md", plan=plan_summary(pages))
 
 
 def head_commit(repo_root: str | os.PathLike[str]) -> str | None:

@@ -29,7 +29,7 @@ from typing import Any
 
 from wikigym.errors import ConfigError
 from wikigym.trainer.config import PairsConfig
-from wikigym.trajectories.dataset import episode_reward, read_run_episodes, repo_key
+from wikigym.trajectories.dataset import episode_reward, read_run_episodes, repo_key, rescore_stale
 from wikigym.trajectories.harmony import RenderOptions, render_episode
 from wikigym.trajectories.schema import Episode
 
@@ -164,6 +164,9 @@ def write_pairs(run_dirs: list[Path], out: Path, cfg: PairsConfig | None = None,
     for d in run_dirs:
         episodes.extend(read_run_episodes(Path(d)))
     teachers = [e for d in teacher_dirs or [] for e in read_run_episodes(Path(d))]
+    # Single-turn episodes scored as whole wikis (older records) are scored again by their task's scorer, or left
+    # out when their repository is gone: such a reward means nothing and would pick the wrong side of a pair.
+    rescore_stale(episodes + teachers)
     rows = build_pairs(episodes, cfg, opts, teachers)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -48,10 +48,18 @@ def _rejection_data(cfg: RefineConfig, rollouts: Path, out: Path) -> dict[str, A
     """The top rollouts of each task as an SFT dataset, or None when none qualifies."""
     from wikigym.errors import ConfigError
     from wikigym.trainer.pairs import task_id
-    from wikigym.trajectories.dataset import ExportConfig, episode_reward, export_sft, read_run_episodes
+    from wikigym.trajectories.dataset import (
+        ExportConfig,
+        episode_reward,
+        export_sft,
+        read_run_episodes,
+        rescore_stale,
+    )
     from wikigym.trajectories.store import TrajectoryWriter
 
-    eps = [e for e in read_run_episodes(rollouts) if episode_reward(e) is not None]
+    eps = read_run_episodes(rollouts)
+    rescore_stale(eps)  # single-turn episodes scored as whole wikis get their task's score (or none)
+    eps = [e for e in eps if episode_reward(e) is not None]
     by_task: dict[str, list] = {}
     for e in eps:
         by_task.setdefault(task_id(e), []).append(e)

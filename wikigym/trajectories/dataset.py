@@ -86,12 +86,42 @@ def read_run_episodes(path: Path) -> list[Episode]:
     return out
 
 
+# Single-turn tasks have their own scorer (wikigym.verifier.local_tasks): its scores say `stats.scorer == kind`.
+SINGLE_TURN_KINDS = ("plan", "page", "index")
+
+
 def episode_reward(ep: Episode) -> float | None:
-    """The verifier's scalar reward recorded on an episode, or None when unscored."""
+    """The verifier's scalar reward recorded on an episode, or None when unscored.
+
+    A single-turn (`plan`/`page`/`index`) episode scored as a whole wiki (recorded before the task-aware scorer)
+    counts as unscored: that reward means nothing for it (`rescore_stale` scores such episodes again)."""
     if not ep.score:
+        return None
+    if ep.task.kind in SINGLE_TURN_KINDS and (ep.score.get("stats") or {}).get("scorer") != ep.task.kind:
         return None
     r = ep.score.get("reward")
     return float(r) if isinstance(r, (int, float)) else None
+
+
+def rescore_stale(episodes: list[Episode]) -> int:
+    """Score again, in place, the single-turn episodes whose stored score is a whole-wiki one, when their
+    repository is still on disk; returns how many were rescored (the others stay unscored for `episode_reward`)."""
+    stale = [e for e in episodes if e.score and e.task.kind in SINGLE_TURN_KINDS and episode_reward(e) is None
+             and e.repo.path and Path(e.repo.path).is_dir()]
+    if not stale:
+        return 0
+    try:
+        from wikigym.verifier import verify_episode
+    except ImportError:
+        return 0
+    done = 0
+    for e in stale:
+        try:
+            e.score = verify_episode(e, e.repo.path).to_dict()
+            done += 1
+        except Exception as err:  # a repository that no longer matches: leave it unscored, say why
+            e.errors.append(f"rescoring failed: {type(err).__name__}: {err}")
+    return done
 
 
 def repo_key(ep: Episode) -> str:

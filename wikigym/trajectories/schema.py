@@ -39,6 +39,9 @@ class TaskSpec(_Model):
     base_commit: str | None = Field(None, description="For `update`: the commit the wiki was written at.")
     missing_pages: list[str] = Field(default_factory=list, description="For `continue`: pages to create.")
     page: dict[str, Any] | None = Field(None, description="For single-turn local tasks: the page spec.")
+    plan: list[dict[str, Any]] | None = Field(None, description="For `page`/`index`: the wiki's page plan "
+                                                                "({title, filename, type} per page), which the "
+                                                                "verifier checks links against.")
     seed_wiki: dict[str, str] = Field(default_factory=dict, description="For `continue`/`update`: the wiki the "
                                                                         "episode starts from (path -> content).")
 

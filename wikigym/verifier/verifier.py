@@ -26,6 +26,7 @@ from wikigym.verifier.checks.mermaid import check_mermaid, diagram_codes
 from wikigym.verifier.checks.structure import check_structure
 from wikigym.verifier.checks.stubs import check_stubs
 from wikigym.verifier.checks.tool_use import bare_name, check_tool_use
+from wikigym.verifier.local_tasks import LOCAL_KINDS, LocalTaskConfig, score_local
 from wikigym.verifier.mermaid import MermaidValidator
 from wikigym.verifier.model import CheckResult, Score
 from wikigym.verifier.repo_index import RepoIndex, is_clone_url, load_snapshot
@@ -36,8 +37,10 @@ from wikigym.verifier.wiki import Wiki, _is_outside
 class Verifier:
     """Reusable verifier: one config, one set of Mermaid workers, cached repository indexes."""
 
-    def __init__(self, config: VerifierConfig | Path | str | None = None, mermaid: MermaidValidator | None = None):
+    def __init__(self, config: VerifierConfig | Path | str | None = None, mermaid: MermaidValidator | None = None,
+                 local_config: LocalTaskConfig | Path | str | None = None):
         self.config = config if isinstance(config, VerifierConfig) else VerifierConfig.load(config)
+        self._local_config = local_config
         self.mermaid = mermaid or MermaidValidator()
         self._indexes: dict[Any, tuple[Any, RepoIndex]] = {}
 
@@ -112,6 +115,24 @@ class Verifier:
         })
         return score
 
+    @property
+    def local_config(self) -> LocalTaskConfig:
+        """The single-turn tasks' weights (`weights-local-v1.yaml` unless given), loaded on first use."""
+        if not isinstance(self._local_config, LocalTaskConfig):
+            self._local_config = LocalTaskConfig.load(self._local_config)
+        return self._local_config
+
+    def verify_episode(self, episode: Any, snapshot: Any, wiki_dir: Path | str | None = None) -> Score:
+        """Score an episode by its task kind: a single-turn task (`plan`, `page`, `index`) with its own checks
+        (`local_tasks.py`), any other as a whole wiki (`wiki_dir` when given, else the episode's `wiki` files)."""
+        kind = getattr(getattr(episode, "task", None), "kind", "generate")
+        if kind in LOCAL_KINDS:
+            return score_local(self, episode, self.index(snapshot), self.local_config,
+                               Path(wiki_dir) if wiki_dir is not None else None)
+        if wiki_dir is not None:
+            return self.verify_dir(wiki_dir, snapshot, episode)
+        return self.verify_files(episode.wiki, snapshot, episode)
+
     def verify_dir(self, wiki_dir: Path | str, snapshot: Any, episode: Any = None) -> Score:
         return self.verify(Wiki.from_dir(Path(wiki_dir)), snapshot, episode)
 
@@ -173,6 +194,13 @@ def verify_files(files: dict[str, str], snapshot: Any, episode: Any = None,
                  config: VerifierConfig | Path | str | None = None) -> Score:
     """Score a wiki held in memory (e.g. a trajectory's `wiki` field: relative path -> content)."""
     return _shared(config).verify_files(files, snapshot, episode)
+
+
+def verify_episode(episode: Any, snapshot: Any, wiki_dir: Path | str | None = None,
+                   config: VerifierConfig | Path | str | None = None) -> Score:
+    """Score a finished episode by its task kind (see `Verifier.verify_episode`); a shared `Verifier` is reused.
+    This is the one entry point for scoring episodes (record, rollout, replay, inspect, verify --trajectory)."""
+    return _shared(config).verify_episode(episode, snapshot, wiki_dir)
 
 
 def load_episode(path: Path | str, episode_id: str | None = None) -> Any:
