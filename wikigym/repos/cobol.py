@@ -262,6 +262,21 @@ def _comment_after_program_id(lines: list[str], code: list, start: int, end: int
     return text or None
 
 
+def with_program_docs(symbols: list[Symbol], src: Source) -> list[Symbol]:
+    """Programs without a comment above them take the comment block right after their PROGRAM-ID line (where COBOL
+    programs usually state their purpose); other symbols are returned unchanged."""
+    if not any(s.kind == "program" and not s.docstring for s in symbols):
+        return symbols
+    code = _code_lines(src.lines)
+    out = []
+    for s in symbols:
+        if s.kind == "program" and not s.docstring:
+            doc = _comment_after_program_id(src.lines, code, s.start_line - 1, s.end_line - 1)
+            s = Symbol(s.name, s.kind, s.start_line, s.end_line, s.parent, s.signature, doc)
+        out.append(s)
+    return out
+
+
 def cobol_outline_text(text: str) -> tuple[list[Symbol], list[str]]:
     """`cobol_outline` over a text (tests and doctests)."""
     return cobol_outline(Source(text.encode("utf-8", "surrogatepass"), text.split("\n")))
