@@ -319,3 +319,183 @@ def test_flat_go_package_shows_same_package_dependencies(tmp_path: Path) -> None
     bool_page = next(t for p, t in ep.wiki.items() if p.startswith("components/bool-slice"))
     assert "depends on no other module" not in bool_page and "self-contained" not in bool_page
     assert ep.score["checks"]["mermaid"]["stats"]["valid"] == ep.score["checks"]["mermaid"]["stats"]["diagrams"] >= 3
+
+
+def _fixed(text: str) -> str:
+    """Fixed-format COBOL from lines written as `|` + columns 1-72 (dedent would eat the sequence area)."""
+    return "\n".join(line.split("|", 1)[1] if "|" in line else "" for line in text.strip("\n").split("\n")) + "\n"
+
+
+def cobol_batch_repo(root: Path) -> Path:
+    """A GnuCOBOL batch: a driver CALLs three subprograms, copybooks hold the records (dialect features included)."""
+    files = {
+        "README.md": "# paybatch\n\nA nightly payment batch in COBOL: validate, post and report the day's payments.\n",
+        "copybooks/PAYREC.cpy": """
+            |      *> Payment record shared by every program.
+            |       01  PAY-RECORD.
+            |           05  PAY-ACCOUNT         PIC X(10).
+            |           05  PAY-AMOUNT          PIC S9(9)V99.
+            |           05  PAY-DATE            PIC 9(8).
+            """,
+        "copybooks/TOTALS.cpy": """
+            |      *> Run totals passed from the driver to the report.
+            |       01  RUN-TOTALS.
+            |           05  TOT-READ            PIC 9(7) VALUE ZERO.
+            |           05  TOT-POSTED          PIC 9(7) VALUE ZERO.
+            |           05  TOT-AMOUNT          PIC S9(13)V99 VALUE ZERO.
+            """,
+        "src/PAYMAIN.cbl": """
+            |       IDENTIFICATION DIVISION.
+            |       PROGRAM-ID. PAYMAIN.
+            |      *> Nightly driver: read each payment, validate it, post it, print the totals.
+            |       ENVIRONMENT DIVISION.
+            |       INPUT-OUTPUT SECTION.
+            |       FILE-CONTROL.
+            |           SELECT PAY-FILE ASSIGN TO 'PAYIN'
+            |               ORGANIZATION IS LINE SEQUENTIAL.
+            |       DATA DIVISION.
+            |       FILE SECTION.
+            |       FD  PAY-FILE.
+            |       01  PAY-LINE                PIC X(29).
+            |       WORKING-STORAGE SECTION.
+            |       COPY PAYREC.
+            |       COPY TOTALS.
+            |       01  WS-EOF                  PIC X VALUE 'N'.
+            |           88  END-OF-FILE         VALUE 'Y'.
+            |       01  WS-VALID                PIC X VALUE 'N'.
+            |       PROCEDURE DIVISION.
+            |       MAIN-PROCEDURE.
+            |           ACCEPT WS-EOF FROM ENVIRONMENT 'PAY_SKIP'
+            |           PERFORM OPEN-INPUT
+            |           PERFORM PROCESS-PAYMENT UNTIL END-OF-FILE
+            |           PERFORM FINISH-RUN
+            |           STOP RUN.
+
+            |      *> Opens the payment file and reads the first record.
+            |       OPEN-INPUT.
+            |           OPEN INPUT PAY-FILE
+            |           PERFORM READ-NEXT.
+
+            |      *> Validates and posts one payment, then reads the next one.
+            |       PROCESS-PAYMENT.
+            |           ADD 1 TO TOT-READ
+            |           MOVE PAY-LINE TO PAY-RECORD
+            |           CALL 'PAYCHECK' USING PAY-RECORD WS-VALID
+            |           IF WS-VALID = 'Y'
+            |               CALL 'PAYPOST' USING PAY-RECORD
+            |               ADD 1 TO TOT-POSTED
+            |               ADD PAY-AMOUNT TO TOT-AMOUNT
+            |           END-IF
+            |           PERFORM READ-NEXT.
+
+            |       READ-NEXT.
+            |           READ PAY-FILE
+            |               AT END SET END-OF-FILE TO TRUE
+            |           END-READ.
+
+            |      *> Closes the file and prints the run totals.
+            |       FINISH-RUN.
+            |           CLOSE PAY-FILE
+            |           CALL 'PAYRPT' USING RUN-TOTALS.
+            """,
+        "src/PAYCHECK.cbl": """
+            |       IDENTIFICATION DIVISION.
+            |       PROGRAM-ID. PAYCHECK.
+            |      *> Checks one payment: positive amount and a plausible date.
+            |       DATA DIVISION.
+            |       LINKAGE SECTION.
+            |       COPY PAYREC.
+            |       01  LS-VALID                PIC X.
+            |       PROCEDURE DIVISION USING PAY-RECORD LS-VALID.
+            |       CHECK-PAYMENT.
+            |           MOVE 'Y' TO LS-VALID
+            |           PERFORM CHECK-AMOUNT
+            |           PERFORM CHECK-DATE
+            |           GOBACK.
+
+            |       CHECK-AMOUNT.
+            |           IF PAY-AMOUNT NOT > ZERO
+            |               MOVE 'N' TO LS-VALID
+            |           END-IF.
+
+            |      *> A date is plausible when its month is 01 to 12.
+            |       CHECK-DATE.
+            |           IF PAY-DATE(5:2) < '01' OR PAY-DATE(5:2) > '12'
+            |               MOVE 'N' TO LS-VALID
+            |           END-IF.
+            """,
+        "src/PAYPOST.cbl": """
+            |       IDENTIFICATION DIVISION.
+            |       PROGRAM-ID. PAYPOST.
+            |      *> Appends a validated payment to the ledger file.
+            |       ENVIRONMENT DIVISION.
+            |       INPUT-OUTPUT SECTION.
+            |       FILE-CONTROL.
+            |           SELECT LEDGER ASSIGN TO 'LEDGER'
+            |               ORGANIZATION IS LINE SEQUENTIAL.
+            |       DATA DIVISION.
+            |       FILE SECTION.
+            |       FD  LEDGER.
+            |       01  LEDGER-LINE             PIC X(29).
+            |       LINKAGE SECTION.
+            |       COPY PAYREC.
+            |       PROCEDURE DIVISION USING PAY-RECORD.
+            |       POST-PAYMENT.
+            |           OPEN EXTEND LEDGER
+            |           MOVE PAY-RECORD TO LEDGER-LINE
+            |           WRITE LEDGER-LINE
+            |           CLOSE LEDGER
+            |           GOBACK.
+            """,
+        "src/PAYRPT.cbl": """
+            |       IDENTIFICATION DIVISION.
+            |       PROGRAM-ID. PAYRPT.
+            |      *> Prints the run totals.
+            |       DATA DIVISION.
+            |       WORKING-STORAGE SECTION.
+            |       01  WS-COUNT                PIC Z,ZZZ,ZZ9.
+            |       LINKAGE SECTION.
+            |       COPY TOTALS.
+            |       PROCEDURE DIVISION USING RUN-TOTALS.
+            |       PRINT-TOTALS.
+            |           MOVE TOT-READ TO WS-COUNT
+            |           DISPLAY 'PAYMENTS READ   ' WS-COUNT
+            |           MOVE TOT-POSTED TO WS-COUNT
+            |           DISPLAY 'PAYMENTS POSTED ' WS-COUNT
+            |           GOBACK.
+            """,
+    }
+    _write(root, {"README.md": files.pop("README.md")})
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(_fixed(text), encoding="utf-8")
+    return root
+
+
+def test_cobol_programs_paragraphs_and_calls(tmp_path: Path) -> None:
+    """COBOL was documented from file names alone: hyphenated paragraph names were dropped, COBOL kinds were
+    'other', PERFORM and CALL were not calls, the grammar lost most paragraphs. The wiki now has a page per program,
+    paragraphs with their sources, and a data flow that follows PERFORM and CALL across programs."""
+    repo = cobol_batch_repo(tmp_path / "paybatch")
+    ep = _episode(repo, tmp_path / "run")
+    _assert_clean(ep, repo)
+    checks = ep.score["checks"]
+    assert checks["stubs"]["score"] == 1.0, checks["stubs"]["findings"]
+    assert checks["mermaid"]["stats"]["valid"] == checks["mermaid"]["stats"]["diagrams"] >= 3
+    flow = ep.wiki["architecture/data-flow.md"]
+    assert "sequenceDiagram" in flow and "CALL PAYCHECK" in flow and "PERFORM PROCESS-PAYMENT" in flow
+    m = re.search(r"`PROCESS-PAYMENT` (?:calls program|hands off to program) `PAYCHECK`.*?`(src/PAYMAIN\.cbl):(\d+)`",
+                  flow, re.DOTALL)
+    assert m and "CALL 'PAYCHECK'" in (repo / m.group(1)).read_text().split("\n")[int(m.group(2)) - 1]
+    wiki = "".join(ep.wiki.values())
+    for name in ("MAIN-PROCEDURE", "PROCESS-PAYMENT", "CHECK-DATE", "PAY-RECORD", "RUN-TOTALS"):
+        assert f"`{name}`" in wiki, name
+    glossary = ep.wiki["glossary.md"]
+    assert "**PROCESS-PAYMENT** (paragraph)" in glossary and "**PAY-RECORD** (data record)" in glossary
+    # Program purposes come from the comment after PROGRAM-ID; dependencies read as COPY and CALL, cited.
+    assert "Checks one payment: positive amount and a plausible date." in wiki
+    edges = re.findall(r"`(\w+\.cbl)` (calls|copies) `(\w+\.c(?:bl|py))` at `([\w/.]+):(\d+)`", wiki)
+    assert {(v, d) for _, v, d, _, _ in edges} >= {("calls", "PAYCHECK.cbl"), ("copies", "PAYREC.cpy")}, edges
+    for _, verb, dst, path, line in edges:
+        text = (repo / path).read_text().split("\n")[int(line) - 1]
+        assert ("CALL" if verb == "calls" else "COPY") in text and dst.split(".")[0] in text

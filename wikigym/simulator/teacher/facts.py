@@ -107,8 +107,21 @@ class FileFacts:
     doc: str = ""
 
 
-def normalise_kind(kind: str, parent: str | None) -> str:
+# COBOL's units keep their own kinds: a paragraph or section is PERFORMed (a callable), a program is CALLed.
+COBOL_KINDS = {"program": "program", "paragraph": "paragraph", "section": "section", "data": "data",
+               "constant": "constant"}
+CALLABLE_KINDS = ("function", "method", "paragraph", "section")
+_COBOL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_PERFORM = re.compile(r"\bPERFORM\s+([A-Za-z0-9][A-Za-z0-9_-]*)(?:\s+(?:THRU|THROUGH)\s+([A-Za-z0-9][A-Za-z0-9_-]*))?",
+                      re.IGNORECASE)
+_COBOL_CALL = re.compile(r"\bCALL\s+[\"']([A-Za-z0-9][A-Za-z0-9_-]*)[\"']", re.IGNORECASE)
+_PERFORM_NOT_NAMES = frozenset({"UNTIL", "VARYING", "WITH", "TEST", "FOREVER", "TIMES"})
+
+
+def normalise_kind(kind: str, parent: str | None, language: str = "") -> str:
     k = (kind or "").lower()
+    if language == "cobol":
+        return COBOL_KINDS.get(k, "other")
     for word, norm in (("interface", "interface"), ("class", "class"), ("struct", "type"), ("enum", "type"),
                        ("trait", "interface"), ("type", "type"), ("method", "method"), ("constructor", "method"),
                        ("func", "function"), ("def", "function"), ("arrow", "function")):
@@ -324,11 +337,12 @@ class RepoFacts:
                 name = str(_attr(s, "name", default="") or "")
                 start = int(_attr(s, "start_line", "start", default=0) or 0)
                 end = int(_attr(s, "end_line", "end", default=start) or start)
-                if not name or not re.match(r"^[A-Za-z_$][A-Za-z0-9_$]*$", name) or not 1 <= start <= end <= n_lines:
+                ok_name = _COBOL_NAME.match(name) if tag == "cobol" else re.match(r"^[A-Za-z_$][A-Za-z0-9_$]*$", name)
+                if not name or not ok_name or not 1 <= start <= end <= n_lines:
                     continue
                 parent = _attr(s, "parent", default=None)
                 parent = str(parent) if parent else None
-                syms.append(Sym(name=name, kind=normalise_kind(str(_attr(s, "kind", default="")), parent), path=path,
+                syms.append(Sym(name=name, kind=normalise_kind(str(_attr(s, "kind", default="")), parent, tag), path=path,
                                 start=start, end=end, parent=parent,
                                 signature=str(_attr(s, "signature", default="") or ""),
                                 doc=clean_doc(_attr(s, "docstring", "doc", default=""))))
@@ -475,6 +489,18 @@ class RepoFacts:
         """`imports` when `src` has an import statement for `dst`, else `uses`."""
         return "imports" if dst in self.imports.get(src, []) else "uses"
 
+    def edge_verb(self, src: str, dst: str) -> str:
+        """How `src` depends on `dst`, in a word: `imports`, `uses` (same package), or for COBOL `calls` (a
+        program) and `copies` (a copybook)."""
+        kind = self.edge_kind(src, dst)
+        if kind == "imports" and self.files.get(src) is not None and self.files[src].tag == "cobol":
+            return "calls" if any(s.kind == "program" for s in self.files[dst].symbols) else "copies"
+        return kind
+
+    @cached_property
+    def has_cobol_edges(self) -> bool:
+        return any(self.imports.get(p) for p, ff in self.files.items() if ff.tag == "cobol")
+
     def dep_line(self, src: str, dst: str) -> int | None:
         """The line of `src` that creates the dependency on `dst`: its import statement, or the first code line
         naming the definition it uses."""
@@ -532,6 +558,14 @@ class RepoFacts:
         if not stem:
             return None
         pat = re.compile(r"(^|[^A-Za-z0-9_])" + re.escape(stem) + r"([^A-Za-z0-9_]|$)")
+        if self.files.get(src) is not None and self.files[src].tag == "cobol":  # COPY book / CALL 'PROG'
+            cobol = re.compile(r"\b(?:COPY\s+[\"']?|CALL\s+[\"'])" + re.escape(stem) + r"(?![A-Za-z0-9_-])",
+                               re.IGNORECASE)
+            for i, line in enumerate(text.split("\n"), 1):
+                if not ((len(line) > 6 and line[6] in "*/") or line.lstrip().startswith("*>")) \
+                        and cobol.search(line.split("*>")[0]):
+                    return i
+            return None
         for i, line in enumerate(text.split("\n"), 1):
             s = line.strip()
             if s.startswith(("import ", "from ", "#include", "use ", "require")) or "require(" in s or (
@@ -575,6 +609,8 @@ class RepoFacts:
             return []
         tops = [s for s in ff.symbols if s.parent is None and s.kind != "other"] or [
             s for s in ff.symbols if s.kind != "other"]
+        if ff.tag == "cobol":  # a program spans its file: its paragraphs and records are what a reader looks up
+            tops = [s for s in ff.symbols if s.kind != "other"]
         tops.sort(key=lambda s: (-(self.fan_in.get(s.name, 0) * 3 + (2 if s.doc else 0) + min(s.span, 60) / 20),
                                  s.start))
         return tops[:k]
@@ -585,7 +621,7 @@ class RepoFacts:
             return []
         # Go methods and Rust impl items live outside the type's own lines: match by parent name in the same file.
         inside = [s for s in ff.symbols if s.parent == cls.name and cls.start <= s.start <= cls.end
-                  and s.kind in ("method", "function")]
+                  and s.kind in ("method", "function", "paragraph", "section")]
         if inside:
             return inside
         return [s for s in ff.symbols if s.parent == cls.name and s.kind in ("method", "function")]
@@ -615,7 +651,7 @@ class RepoFacts:
         Only functions and methods call (a class's span holds its methods' calls, which belong to the methods);
         exception classes are not callees (raising one is not a step of the data flow).
         """
-        if caller.kind not in ("function", "method"):
+        if caller.kind not in CALLABLE_KINDS:
             return []
         cached = self._calls.get(caller.key)
         if cached is not None:
@@ -627,6 +663,8 @@ class RepoFacts:
         text = self.text(caller.path)
         if text is None:
             return []
+        if self.files[caller.path].tag == "cobol":
+            return self._cobol_calls(caller, text)
         reachable = {caller.path, *self.deps.get(caller.path, [])}
         lines = text.split("\n")
         out: list[CallSite] = []
@@ -652,6 +690,43 @@ class RepoFacts:
                 out.append(CallSite(caller=caller, callee=callee, line=ln))
         return out
 
+    def _cobol_calls(self, caller: Sym, text: str) -> list[CallSite]:
+        """`PERFORM name [THRU name]` (a paragraph or section of the same program) and `CALL 'PROG'` (a program
+        of this or an imported file) inside a paragraph or section, outside comments."""
+        reachable = {caller.path, *self.deps.get(caller.path, [])}
+        lines = text.split("\n")
+        program = next((s for s in self.files[caller.path].symbols if s.kind == "program"
+                        and s.start <= caller.start <= s.end), None)
+        out: list[CallSite] = []
+        seen: set[tuple[str, int, str]] = set()
+        for ln in range(caller.start + 1, caller.end + 1):
+            line = lines[ln - 1]
+            if (len(line) > 6 and line[6] in "*/") or line.lstrip().startswith("*>"):
+                continue
+            code = line.split("*>")[0]
+            found: list[Sym] = []
+            for m in _PERFORM.finditer(code):
+                name = m.group(1)
+                if name.upper() in _PERFORM_NOT_NAMES or not re.search(r"[A-Za-z]", name):
+                    continue
+                found += [s for s in self.files[caller.path].symbols if s.name.upper() == name.upper()
+                          and s.kind in ("paragraph", "section")
+                          and (program is None or program.start <= s.start <= program.end)][:1]
+            for m in _COBOL_CALL.finditer(code):
+                found += [s for s in self.symbols_by_name.get(m.group(1), []) + self.symbols_by_name.get(
+                    m.group(1).upper(), []) if s.kind == "program" and s.path in reachable][:1]
+            for callee in found:
+                if callee.key in seen or callee == caller:
+                    continue
+                seen.add(callee.key)
+                out.append(CallSite(caller=caller, callee=callee, line=ln))
+        return out
+
+    def entry_paragraph(self, program: Sym) -> Sym | None:
+        """The first paragraph or section of a COBOL program (where a CALL enters it)."""
+        return next((s for s in self.files[program.path].symbols if s.kind in ("paragraph", "section")
+                     and program.start <= s.start <= program.end), None)
+
     def call_chains(self, starts: list[Sym], depth: int = 5, limit: int = 400) -> list[list[CallSite]]:
         """Maximal call chains (up to `depth` calls, three branches a step) from each of `starts`, at most `limit`.
 
@@ -662,6 +737,13 @@ class RepoFacts:
         def walk(sym: Sym, chain: list[CallSite], visited: set[tuple[str, int, str]]) -> None:
             if len(chains) >= limit:
                 return
+            if sym.kind == "program":  # a CALLed COBOL program continues in its first paragraph
+                entry = self.entry_paragraph(sym)
+                if entry is None or entry.key in visited:
+                    if chain:
+                        chains.append(chain)
+                    return
+                sym = entry
             if sym.kind == "class":  # a constructor call continues in the constructor
                 ctor = next((m for m in self.methods_of(sym) if m.name in ("__init__", "constructor", "new")), None)
                 if ctor is None:
@@ -691,7 +773,10 @@ class RepoFacts:
         for p in self.source_files():
             stem = PurePosixPath(p).stem
             text = self.text(p) or ""
-            if (stem in _ENTRY_STEMS and not self.imported_by.get(p)) or "if __name__ == \"__main__\"" in text \
+            cobol_main = (self.files[p].tag == "cobol" and re.search(r"\bSTOP\s+RUN\b", text, re.IGNORECASE)
+                          and not self.dependents.get(p))
+            if cobol_main or (stem in _ENTRY_STEMS and not self.imported_by.get(p)) \
+                    or "if __name__ == \"__main__\"" in text \
                     or "if __name__ == '__main__'" in text or re.search(r"^func main\(\)", text, re.MULTILINE) \
                     or stem in ("__main__", "main", "cli"):
                 out.append(p)

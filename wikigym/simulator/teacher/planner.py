@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from wikigym.simulator.teacher.facts import CITABLE_PATH, CallSite, RepoFacts, Sym
+from wikigym.simulator.teacher.facts import CALLABLE_KINDS, CITABLE_PATH, CallSite, RepoFacts, Sym
 from wikigym.simulator.teacher.phrasing import Phraser
 
 MAX_COMPONENTS = 8
@@ -227,7 +227,7 @@ def choose_chain(facts: RepoFacts, comps: list[Component], phr: Phraser) -> list
     starts: list[Sym] = []
     for path in facts.entry_points() + facts.centrality()[:8]:
         for s in facts.files[path].symbols:
-            if s.kind in ("function", "method") and s not in starts:
+            if s.kind in CALLABLE_KINDS and s not in starts:
                 starts.append(s)
     starts.sort(key=lambda s: (s.name.startswith("_"), not _ENTRY_VERBS.match(s.name)))
     chains = facts.call_chains(starts[:40])

@@ -45,7 +45,8 @@ SNIPPET_MIN = 5
 _TRANSFORM = re.compile(r"(parse|load|read|write|encode|decode|serial|render|convert|transform|format|dump|save|"
                         r"validate|build|compile|process)", re.IGNORECASE)
 _KIND_WORD = {"class": "class", "interface": "interface", "type": "type", "function": "function",
-              "method": "method", "other": "definition"}
+              "method": "method", "other": "definition", "program": "program", "paragraph": "paragraph",
+              "section": "section", "data": "data record", "constant": "constant"}
 
 
 @dataclass
@@ -196,6 +197,36 @@ def _default_title(ctx: WriteContext, target: str) -> str:
     return title_case(PurePosixPath(target).parent.name if stem == "index" else stem)
 
 
+def _code_start(lines: list[str]) -> int:
+    """The first line (1-based) after a file's leading blank lines and comment blocks (a licence header is not what
+    a reader should see first); 1 when the file is all comments."""
+    in_block = False
+    for i, raw in enumerate(lines, 1):
+        s = raw.strip()
+        if in_block:
+            in_block = "*/" not in s
+            continue
+        if not s or s.startswith(("//", "*>", "--", "<?php")) or (s.startswith("#") and not s.startswith(
+                ("#include", "#define", "#if", "#import", "#pragma", "#[", "#!"))):
+            continue
+        if len(raw) > 6 and raw[6] in "*/" and not raw[:6].strip():  # fixed-format COBOL comment line
+            continue
+        if s.startswith("/*"):
+            in_block = "*/" not in s[2:]
+            continue
+        return i
+    return 1
+
+
+def _call_text(callee: Sym) -> str:
+    """How a call reads in a sequence diagram: `name()`, or COBOL's `PERFORM NAME` / `CALL NAME`."""
+    if callee.kind in ("paragraph", "section"):
+        return f"PERFORM {callee.name}"
+    if callee.kind == "program":
+        return f"CALL {callee.name}"
+    return f"{callee.name}()"
+
+
 def _kind(sym: Sym) -> str:
     return _KIND_WORD.get(sym.kind, "definition")
 
@@ -259,7 +290,13 @@ def _symbol_section(ctx: WriteContext, c: Citer, s: Sym, level: str = "###") -> 
     else:
         lead = ctx.phr.say("symbol.lead_plain", name=s.name, kind=_kind(s), ref=ref, used=used)
     parts = [f"{level} `{s.name}`", lead, block]
-    if s.kind in ("class", "interface", "type"):
+    if s.kind == "program":
+        paras = ctx.facts.methods_of(s)
+        refs = [f"- `{m.name}` (`{r}`)" + (f": {m.doc}" if m.doc else "") for m in paras[:8]
+                if (r := _sym_ref(c, m))]
+        if refs:
+            parts.append("Its procedure division, paragraph by paragraph:\n\n" + "\n".join(refs))
+    elif s.kind in ("class", "interface", "type"):
         methods = list({m.name: m for m in reversed(ctx.facts.methods_of(s))
                         if not m.name.startswith("__") or m.name == "__init__"}.values())[::-1]
         # One method per line: a line's backticked names must all match the citation on that line.
@@ -360,7 +397,7 @@ def _component_edges(ctx: WriteContext) -> list[tuple[Component, Component, str,
 
 
 def _edge_label(ctx: WriteContext, src: str, dst: str) -> str:
-    return ctx.facts.edge_kind(src, dst)
+    return ctx.facts.edge_verb(src, dst)
 
 
 def _edge_sentence(ctx: WriteContext, c: Citer, src: str, dst: str, short: bool = True) -> str | None:
@@ -372,17 +409,25 @@ def _edge_sentence(ctx: WriteContext, c: Citer, src: str, dst: str, short: bool 
     if not r:
         return None
     a, b = (PurePosixPath(src).name, PurePosixPath(dst).name) if short else (src, dst)
-    if f.edge_kind(src, dst) == "imports":
+    verb = f.edge_verb(src, dst)
+    if verb == "calls":
+        return f"`{a}` calls the program in `{b}` (`{r}`)."
+    if verb == "copies":
+        return f"`{a}` copies the copybook `{b}` (`{r}`)."
+    if verb == "imports":
         return ctx.phr.say("import.edge", src=a, dst=b, ref=r)
     return f"`{a}` uses `{f.used_name(src, dst)}`, defined in `{b}` (`{r}`)."
 
 
 def _edges_note(ctx: WriteContext) -> str:
-    """What an arrow means: import statements, and for same-package code also uses of another file's definitions."""
+    """What an arrow means: import statements (COBOL: COPY and CALL), and for same-package code also uses of another
+    file's definitions."""
+    statements = ("import statements, COPY statements and static CALLs" if ctx.facts.has_cobol_edges
+                  else "import statements")
     if ctx.facts.has_uses:
-        return ("edges are import statements, or uses of a definition from another file of the same package, "
+        return (f"edges are {statements}, or uses of a definition from another file of the same package, "
                 "which needs no import")
-    return "edges are import statements"
+    return f"edges are {statements}"
 
 
 def _readme_paragraph(text: str) -> tuple[str, int, int] | None:
@@ -510,6 +555,18 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
                f"components ({_edges_note(ctx)}):\n\n" + mermaid.fenced(diagram)
         if edge_refs:
             arch += "\n\n" + "\n".join(f"- {e}" for e in edge_refs)
+    else:
+        # No dependency to draw: show what the key files define instead (each node is a definition cited below).
+        s_nodes = [(p, PurePosixPath(p).name) for p in read_files[:3]]
+        s_edges = []
+        for p in read_files[:3]:
+            for sym in [x for x in syms if x.path == p][:4]:
+                s_nodes.append((f"sym:{p}:{sym.start}", f"{sym.name} ({_kind(sym)})"))
+                s_edges.append((p, f"sym:{p}:{sym.start}", "defines"))
+        if len(s_edges) >= 2:
+            arch = ("## Architecture\n\n" + f"{_cap(comp.where)} has no dependency on the other components; its key "
+                    "files and the main definitions in each:\n\n"
+                    + mermaid.fenced(mermaid.flowchart(s_nodes, s_edges, direction=phr.pick(["LR", "TD"]))))
 
     table = _symbols_table(c, sorted(syms, key=lambda s: (s.path, s.start))[:12])
     table = f"## Key Components\n\n{table}" if table else ""
@@ -519,9 +576,11 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     sections = [sec for s in detail_syms[:ctx.style.get("details", 5)] if (sec := _symbol_section(ctx, c, s))]
     if not sections:
         for p in read_files[:2]:
-            block = c.block(p, 1, f.files[p].n_lines)
+            start = _code_start(c.lines(p) or [])
+            block = c.block(p, start, f.files[p].n_lines)
             if block:
-                sections.append(f"### `{PurePosixPath(p).name}`\n\nThe start of `{p}`:\n\n{block}")
+                lead = f"The start of `{p}`" if start == 1 else f"The code of `{p}`, after its header comment"
+                sections.append(f"### `{PurePosixPath(p).name}`\n\n{lead}:\n\n{block}")
     how = (phr.pick(["## How It Works", "## Implementation Details", "## Detailed Walkthrough"]) + "\n\n"
            + "\n\n".join(sections)) if sections else ""
 
@@ -661,7 +720,7 @@ def _overview(spec: PageSpec, ctx: WriteContext) -> PageDraft:
         diagram = mermaid.flowchart(nodes, [(a.slug, b.slug, _edge_label(ctx, s_, d_)) for a, b, s_, d_ in edges],
                                     direction=phr.pick(["LR", "TD"]))
         intro = ("Components and the import dependencies between them (an arrow points from the importer to the "
-                 "module it imports):") if not f.has_uses else (
+                 "module it imports):") if not (f.has_uses or f.has_cobol_edges) else (
                  "Components and the dependencies between them (an arrow points from the code that depends to the "
                  f"code it depends on; {_edges_note(ctx)}):")
         text = ["## System Architecture", "", intro, "", mermaid.fenced(diagram)]
@@ -669,10 +728,11 @@ def _overview(spec: PageSpec, ctx: WriteContext) -> PageDraft:
         for a, b, src, dst in edges[:8]:
             ln = f.dep_line(src, dst)
             r = c.ref(src, ln) if ln else None
-            verb = "imports" if f.edge_kind(src, dst) == "imports" else "depends on"
-            if r and verb == "imports":
-                refs.append(f"- {_component_link(ctx, page, a)} imports {_component_link(ctx, page, b)}: "
-                            f"`{PurePosixPath(src).name}` imports `{PurePosixPath(dst).name}` at `{r}`.")
+            verb = {"imports": "imports", "calls": "calls", "copies": "copies"}.get(f.edge_verb(src, dst),
+                                                                                  "depends on")
+            if r and verb != "depends on":
+                refs.append(f"- {_component_link(ctx, page, a)} {verb} {_component_link(ctx, page, b)}: "
+                            f"`{PurePosixPath(src).name}` {verb} `{PurePosixPath(dst).name}` at `{r}`.")
             elif r:
                 refs.append(f"- {_component_link(ctx, page, a)} depends on {_component_link(ctx, page, b)}: "
                             f"`{PurePosixPath(src).name}` uses `{f.used_name(src, dst)}`, defined in "
@@ -695,7 +755,8 @@ def _overview(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     entry_secs = []
     for p in entries[:2]:
         main = _main_of(f, p) or next(iter(f.top_symbols(p, 1)), None)
-        block = c.block(p, main.start, main.end) if main else c.block(p, 1, f.files[p].n_lines)
+        block = (c.block(p, main.start, main.end) if main else
+                 c.block(p, _code_start(c.lines(p) or []), f.files[p].n_lines))
         if block:
             lead = (f"`{p}` starts the program; its `{main.name}` {_kind(main)} is shown below." if main
                     else f"`{p}` starts the program.")
@@ -802,7 +863,7 @@ def _data_flow(spec: PageSpec, ctx: WriteContext) -> PageDraft:
         names = {p: PurePosixPath(p).name for p in order}
         if len(set(names.values())) < len(order):
             names = {p: p for p in order}
-        msgs = [(cs.caller.path, cs.callee.path, f"{cs.callee.name}()", False) for cs in chain]
+        msgs = [(cs.caller.path, cs.callee.path, _call_text(cs.callee), False) for cs in chain]
         msgs += [(cs.callee.path, cs.caller.path, f"{cs.callee.name} returns", True) for cs in reversed(chain)]
         diagram = mermaid.sequence([(p, names[p]) for p in order], msgs)
         parts.append(f"## Request Lifecycle\n\nThe call chain starting at `{chain[0].caller.name}`, as written in the "
@@ -812,7 +873,9 @@ def _data_flow(spec: PageSpec, ctx: WriteContext) -> PageDraft:
             site = c.ref(cs.caller.path, cs.line)
             dref = _sym_ref(c, cs.callee)
             if site and dref:
-                steps.append(f"{i}. " + phr.say("flow.step", caller=cs.caller.name, callee=cs.callee.name, site=site,
+                key = {"paragraph": "flow.step_perform", "section": "flow.step_perform",
+                       "program": "flow.step_call"}.get(cs.callee.kind, "flow.step")
+                steps.append(f"{i}. " + phr.say(key, caller=cs.caller.name, callee=cs.callee.name, site=site,
                                                 def_ref=dref))
         step_text = "## Step by Step\n\n" + "\n".join(steps)
         blocks = []
@@ -1033,7 +1096,7 @@ def _topic(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     if not secs:
         for p in files[:2]:
             n = f.files[p].n_lines if p in f.files else len(ctx.reads[p].split("\n"))
-            b = c.block(p, 1, n)
+            b = c.block(p, _code_start(c.lines(p) or []), n)
             if b:
                 secs.append(f"### `{PurePosixPath(p).name}`\n\n{b}")
     if secs:
@@ -1163,6 +1226,8 @@ def _run_section(ctx: WriteContext, c: Citer) -> str:
                 cmd = f"python -m {module}" if in_pkg else f"python {p}"
                 if main is None:
                     main = Sym("__main__", "other", p, guard, min(len(lines), guard + 3))
+        elif f.files[p].tag == "cobol":
+            cmd, main = _cobol_build(f, p)
         if not cmd or main is None:
             continue
         block = c.block(p, main.start, main.end, limit=16)
@@ -1172,6 +1237,25 @@ def _run_section(ctx: WriteContext, c: Citer) -> str:
         return ""
     return "## How to Run\n\nThe entry points found in the code, and the command that starts each:\n\n" + \
         "\n\n".join(items)
+
+
+def _cobol_build(f: RepoFacts, path: str) -> tuple[str | None, Sym | None]:
+    """GnuCOBOL's command for a main program: the programs it CALLs (transitively) compile with it into one
+    executable, copybook directories go on `-I`; shown with the program's first paragraph."""
+    program = next((s for s in f.files[path].symbols if s.kind == "program"), None)
+    entry = f.entry_paragraph(program) if program else None
+    if entry is None:
+        return None, None
+    units, todo = [path], [path]
+    while todo:
+        for d in f.deps.get(todo.pop(), []):
+            if d not in units and any(s.kind == "program" for s in f.files[d].symbols):
+                units.append(d)
+                todo.append(d)
+    books = sorted({posixpath.dirname(d) or "." for u in units for d in f.deps.get(u, [])
+                    if not any(s.kind == "program" for s in f.files[d].symbols)})
+    flags = "".join(f" -I {b}" for b in books)
+    return f"cobc -x{flags} {' '.join(units)}", entry
 
 
 def _modification_patterns(ctx: WriteContext, c: Citer) -> list[str]:
@@ -1207,13 +1291,14 @@ def _modification_patterns(ctx: WriteContext, c: Citer) -> list[str]:
     if len(out) < 2:
         for comp in ctx.plan.components[:3]:
             p = next((p for p in comp.key_files if c.has(p)), None)
-            funcs = [s for s in f.top_symbols(p, 6) if s.kind == "function"] if p else []
+            funcs = [s for s in f.top_symbols(p, 6) if s.kind in ("function", "paragraph")] if p else []
             if p and len(funcs) >= 2:
                 refs = [f"- `{s.name}` (`{r}`)" + (f": {s.doc}" if s.doc else "") for s in funcs[:3]
                         if (r := _sym_ref(c, s))]
                 lk = _link(ctx, c.page, comp.page)
+                unit = "paragraphs (each one PERFORMed by name)" if funcs[0].kind == "paragraph" else "functions"
                 out.append(f"### Extending the {title_case(comp.name)} component\n\nNew behaviour in `{p}` sits "
-                           f"beside its existing functions, which show the conventions to follow:\n\n"
+                           f"beside its existing {unit}, which show the conventions to follow:\n\n"
                            + "\n".join(refs) + (f"\n\nSee {lk}." if lk else ""))
             if len(out) >= 2:
                 break
