@@ -499,3 +499,50 @@ def test_cobol_programs_paragraphs_and_calls(tmp_path: Path) -> None:
     for _, verb, dst, path, line in edges:
         text = (repo / path).read_text().split("\n")[int(line) - 1]
         assert ("CALL" if verb == "calls" else "COPY") in text and dst.split(".")[0] in text
+
+
+def _components(root: Path) -> list[tuple[str, str, list[str]]]:
+    from wikigym.repos import open_repo
+    from wikigym.simulator.teacher.facts import RepoFacts
+    from wikigym.simulator.teacher.planner import find_components
+
+    return [(c.slug, c.unit, c.files) for c in find_components(RepoFacts(open_repo(root)))]
+
+
+def test_components_split_wide_and_dominant_directories_and_skip_empty_units(tmp_path: Path) -> None:
+    """Real layouts the planner handled poorly: a Ruby gem (lib/rack.rb + 60 files in lib/rack) became 2 components;
+    zod's src/v4 (107 of 125 files) one, beside pages for re-export barrels; Go's doc.go (a package comment) and
+    C headers (cJSON.h as `cjson-2`) got pages of their own."""
+    ruby = {"lib/gem.rb": "module Gem\n  VERSION = '1'\nend\n"}
+    for i in range(12):
+        ruby[f"lib/gem/part{i:02d}.rb"] = "module Gem\n" + "".join(
+            f"  class Part{i}x{j}\n    def run{j}(x)\n      x + {j}\n    end\n  end\n" for j in range(i + 3)) + "end\n"
+    comps = _components(_write(tmp_path / "gem", ruby))
+    assert len(comps) >= 6, comps
+    assert ("gem", "lib/gem", sorted(f for f in ruby if f.startswith("lib/gem/")
+                                     and not any(f in c[2] for c in comps if c[0] != "gem"))) in comps
+
+    ts = {"src/index.ts": "export * from './v4/classic/index.js';\n",
+          "src/mini/index.ts": "export * from '../v4/mini/index.js';\n"}
+    for part, n in (("core", 8), ("classic", 5), ("mini", 4)):
+        for i in range(n):
+            ts[f"src/v4/{part}/m{i}.ts"] = "".join(
+                f"export function {part}{i}f{j}(x: number): number {{\n  return x + {j};\n}}\n" for j in range(4))
+    comps = _components(_write(tmp_path / "zodlike", ts))
+    units = [u for _, u, _ in comps]
+    assert {"src/v4/core", "src/v4/classic", "src/v4/mini"} <= set(units), comps
+    assert "src/mini" not in units and "src/v4" not in units
+
+    go = {"go.mod": "module example.com/m\n", "doc.go": "// Package m does things.\n" + "//\n" * 30 + "package m\n"}
+    for name in ("router", "route", "regexp"):
+        go[f"{name}.go"] = "package m\n\n" + "".join(f"func {name.title()}{j}() int {{\n\treturn {j}\n}}\n\n"
+                                                    for j in range(8))
+    assert "doc.go" not in [u for _, u, _ in _components(_write(tmp_path / "gomod", go))]
+
+    c = {"json.c": '#include "json.h"\n' + "".join(f"int parse{j}(void) {{ return {j}; }}\n" for j in range(20)),
+         "json.h": "".join(f"int parse{j}(void);\n" for j in range(20)),
+         "utils.c": '#include "utils.h"\n' + "".join(f"int util{j}(void) {{ return {j}; }}\n" for j in range(20)),
+         "utils.h": "".join(f"int util{j}(void);\n" for j in range(20)),
+         "test.c": '#include "json.h"\nint main(void) { return parse1(); }\n'}
+    comps = _components(_write(tmp_path / "cjsonlike", c))
+    assert sorted(comps) == [("json", "json.c", ["json.c", "json.h"]), ("utils", "utils.c", ["utils.c", "utils.h"])]

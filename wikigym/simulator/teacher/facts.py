@@ -49,8 +49,10 @@ CITABLE_PATH = re.compile(r"^[A-Za-z0-9/_.-]+$")
 TRUNCATION_MARK = re.compile(
     r"(?:\.\.\.|…)\s*\[?\(?truncated|\[truncated|\(truncated|<truncated|truncated\s*(?:\.\.\.|…)", re.IGNORECASE)
 _TEST_PART = re.compile(r"^(tests?|__tests__|spec|specs|testing|e2e|__mocks__|fixtures?)$")
-_TEST_NAME = re.compile(r"(^test_.*\.py$|_test\.(py|go)$|\.(test|spec)\.[jt]sx?$|^conftest\.py$|Test\.java$)")
-_NON_SOURCE_PART = re.compile(r"^(docs?|examples?|samples?|benchmarks?|scripts?|tools?-?scripts|site|website)$")
+_TEST_NAME = re.compile(r"(^test_.*\.(py|rb|c|cc|cpp)$|_test\.(py|go|c|cc|cpp|rb)$|\.(test|spec)\.[jt]sx?$|^conftest\.py$|"
+                        r"Tests?\.(java|kt|cs|php)$|_spec\.rb$|^tests?\.(c|cc|cpp|go|rs|py|js|ts|rb)$)")
+_NON_SOURCE_PART = re.compile(r"^(docs?|examples?|samples?|benchmarks?|scripts?|tools?-?scripts|site|website|fuzz|"
+                              r"fuzzing)$")
 _PEER_LANGUAGES = frozenset({"go", "java", "kotlin", "csharp", "php", "ruby"})
 _CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -122,6 +124,10 @@ def normalise_kind(kind: str, parent: str | None, language: str = "") -> str:
     k = (kind or "").lower()
     if language == "cobol":
         return COBOL_KINDS.get(k, "other")
+    if language == "ruby" and k == "module":  # a Ruby module holds methods and constants, like a class
+        return "module"
+    if language == "rust" and k == "macro":  # `macro_rules!`: public API of many crates (anyhow!, bail!)
+        return "macro"
     for word, norm in (("interface", "interface"), ("class", "class"), ("struct", "type"), ("enum", "type"),
                        ("trait", "interface"), ("type", "type"), ("method", "method"), ("constructor", "method"),
                        ("func", "function"), ("def", "function"), ("arrow", "function")):

@@ -46,7 +46,8 @@ _TRANSFORM = re.compile(r"(parse|load|read|write|encode|decode|serial|render|con
                         r"validate|build|compile|process)", re.IGNORECASE)
 _KIND_WORD = {"class": "class", "interface": "interface", "type": "type", "function": "function",
               "method": "method", "other": "definition", "program": "program", "paragraph": "paragraph",
-              "section": "section", "data": "data record", "constant": "constant"}
+              "section": "section", "data": "data record", "constant": "constant", "module": "module",
+              "macro": "macro"}
 
 
 @dataclass
@@ -296,7 +297,7 @@ def _symbol_section(ctx: WriteContext, c: Citer, s: Sym, level: str = "###") -> 
                 if (r := _sym_ref(c, m))]
         if refs:
             parts.append("Its procedure division, paragraph by paragraph:\n\n" + "\n".join(refs))
-    elif s.kind in ("class", "interface", "type"):
+    elif s.kind in ("class", "interface", "type", "module"):
         methods = list({m.name: m for m in reversed(ctx.facts.methods_of(s))
                         if not m.name.startswith("__") or m.name == "__init__"}.values())[::-1]
         # One method per line: a line's backticked names must all match the citation on that line.
