@@ -193,7 +193,7 @@ def _doc_paragraphs(text: str) -> list[str]:
     return paras
 
 
-def _link_safe(text: str) -> str:
+def link_safe(text: str) -> str:
     """Brackets stay (`[]byte`, `map[string]int`) unless they would form a link: `[a](b)` and `[[a]]` are split."""
     text = text.replace("](", "] (")
     while "[[" in text or "]]" in text:
@@ -220,7 +220,7 @@ def clean_doc(text: str | None) -> str:
     para = re.sub(r"\{@link\s+([^}]+)\}", r"\1", para)  # JSDoc {@link X}
     m = re.match(r"(.+?[.!?])(\s|$)", para)
     sentence = (m.group(1) if m else para).strip()
-    sentence = _link_safe(sentence.replace("`", "'").replace("|", "/"))
+    sentence = link_safe(sentence.replace("`", "'").replace("|", "/"))
     sentence = sentence.replace("<", "&lt;").replace(">", "&gt;").replace("*", "")
     if len(sentence) > 220:
         sentence = sentence[:217].rsplit(" ", 1)[0] + "..."
@@ -574,7 +574,9 @@ class RepoFacts:
             return None
         for i, line in enumerate(text.split("\n"), 1):
             s = line.strip()
-            if s.startswith(("import ", "from ", "#include", "use ", "require")) or "require(" in s or (
+            if s.startswith(("import ", "from ", "#include", "use ", "require", "using ", "mod ", "pub mod ",
+                             "pub(crate) mod ", "pub use ", "pub(crate) use ", "include", "require_once")) \
+                    or "require(" in s or (
                 s.startswith(("export ", "} from")) and " from " in s
             ):
                 if pat.search(s):
@@ -620,6 +622,36 @@ class RepoFacts:
         tops.sort(key=lambda s: (-(self.fan_in.get(s.name, 0) * 3 + (2 if s.doc else 0) + min(s.span, 60) / 20),
                                  s.start))
         return tops[:k]
+
+    def visibility(self, sym: Sym) -> tuple[bool, str] | None:
+        """(is the definition public, the rule that says so) in its language's own terms, or None when the
+        language has no such notion here (COBOL, data files)."""
+        tag = self.files[sym.path].tag if sym.path in self.files else ""
+        if tag in ("python", "ruby"):
+            return not sym.name.startswith("_"), "no leading underscore"
+        if tag == "go":
+            return sym.name[:1].isupper(), "exported: the name starts with a capital letter"
+        lines = (self.text(sym.path) or "").split("\n")
+        head = ""
+        for ln in range(sym.start, min(sym.end, sym.start + 8) + 1):  # the declaration line, after attributes
+            line = lines[ln - 1].strip() if ln <= len(lines) else ""
+            if line and not line.startswith(("#[", "@", "//", "/*", "*", "[")):
+                head = line
+                break
+        words = set(re.findall(r"[A-Za-z_()]+", head.split("(")[0] if tag not in ("rust",) else head))
+        if tag == "rust":
+            return head.startswith("pub ") or head.startswith("pub(crate)"), "declared `pub`"
+        if tag in ("typescript", "tsx", "javascript"):
+            return head.startswith("export"), "exported"
+        if tag == "php" and sym.parent is None:
+            return True, "PHP classes and functions are always public"
+        if tag in ("java", "csharp", "php"):
+            return "public" in words, "declared `public`"
+        if tag == "kotlin":
+            return not (words & {"private", "internal", "protected"}), "not `private`, `internal` or `protected`"
+        if tag in ("c", "cpp"):
+            return "static" not in words and not sym.name.startswith("_"), "not `static` (visible to other files)"
+        return None
 
     def methods_of(self, cls: Sym) -> list[Sym]:
         ff = self.files.get(cls.path)

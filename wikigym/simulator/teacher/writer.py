@@ -25,7 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from wikigym.simulator.teacher import mermaid
-from wikigym.simulator.teacher.facts import CITABLE_PATH, LANGUAGE_NAME, TRUNCATION_MARK, RepoFacts, Sym, fence_tag
+from wikigym.simulator.teacher.facts import (
+    CITABLE_PATH,
+    LANGUAGE_NAME,
+    TRUNCATION_MARK,
+    RepoFacts,
+    Sym,
+    link_safe,
+    fence_tag,
+)
 from wikigym.simulator.teacher.phrasing import Phraser
 from wikigym.simulator.teacher.planner import (
     DATAFLOW,
@@ -340,7 +348,9 @@ def _design_notes(ctx: WriteContext, comp: Component, files: list[str]) -> str:
     if not tops:
         return ""
     lines = sum(f.files[p].n_lines for p in files)
-    public = [s.name for s in tops if not s.name.startswith("_")]
+    vis = [(s, f.visibility(s)) for s in tops]
+    rule = next((v[1] for _, v in vis if v), "")
+    public = [s.name for s, v in vis if v and v[0]]
     documented = sum(1 for s in tops if s.doc)
     kinds: dict[str, int] = {}
     for s in tops:
@@ -349,8 +359,8 @@ def _design_notes(ctx: WriteContext, comp: Component, files: list[str]) -> str:
                           for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
     notes = [f"- **Size**: {lines} lines in the files read here, with {kind_text} at the top level."]
     if public:
-        notes.append(f"- **Public surface**: {len(public)} of {len(tops)} top-level names are public (no leading "
-                     f"underscore), for example {_names(public, 4)}.")
+        notes.append(f"- **Public surface**: {len(public)} of {len(tops)} top-level names are public ({rule}), "
+                     f"for example {_names(public, 4)}.")
     notes.append(f"- **Documentation**: {documented} of {len(tops)} top-level definitions carry a docstring or doc "
                  "comment" + ("; the descriptions above quote them." if documented else "."))
     ext = []
@@ -450,7 +460,8 @@ def _readme_paragraph(text: str) -> tuple[str, int, int] | None:
         para = " ".join(x.strip() for x in lines[i:j])
         para = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", para)
         para = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", para)
-        para = re.sub(r"<[^>]+>", "", para).replace("`", "'").replace("[", "(").replace("]", ")").strip()
+        para = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", para)  # reference links: [text][ref] -> text
+        para = link_safe(re.sub(r"<[^>]+>", "", para).replace("`", "'")).strip()
         if len(para.split()) >= 6:
             return para[:600], i + 1, j
         i = j + 1
@@ -1118,7 +1129,7 @@ def _manifest_range(text: str, name: str) -> tuple[int, int] | None:
     """The dependency section of a manifest (1-based inclusive), else its first lines."""
     lines = text.split("\n")
     start_pat = {"pyproject.toml": r"^\s*dependencies\s*=\s*\[", "package.json": r'^\s*"dependencies"\s*:',
-                 "go.mod": r"^require\s*\(", "Cargo.toml": r"^\[dependencies\]",
+                 "go.mod": r"^require\s*\(", "Cargo.toml": r"^\[(?:dev-)?dependencies[.\]]",
                  "requirements.txt": r"\S"}.get(name)
     if start_pat:
         for i, line in enumerate(lines, 1):
@@ -1133,7 +1144,8 @@ def _manifest_range(text: str, name: str) -> tuple[int, int] | None:
                     end += 1
                 return i, max(end, i)
     n = len(lines) - (1 if lines and lines[-1] == "" else 0)
-    return (1, min(n, 15)) if n >= 1 else None
+    start = _code_start(lines)  # not a generated-file or licence header
+    return (start, min(n, start + 14)) if n >= start else None
 
 
 def _scripts(text: str, name: str) -> list[tuple[str, str, int]]:
