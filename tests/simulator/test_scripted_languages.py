@@ -176,6 +176,11 @@ def test_clean_doc_skips_licences_badges_and_keeps_brackets_link_safe() -> None:
     # Bracket pairs that would read as a link (`[a](b)`, `[[a]]`) are split; link text is kept.
     assert clean_doc("Reads [[config]] tables; see [the docs](guide.md).") == "Reads [ [config] ] tables; see the docs."
     assert clean_doc("Returns x.") == "Returns x." and clean_doc("Foo.") == "Foo."
+    # A developer note is not a description (rxjs: 'TODO: When this enum is removed, ...' became a glossary entry,
+    # which reads as an unfinished page).
+    assert clean_doc("// TODO: When this enum is removed, replace it with a type alias.") == ""
+    assert clean_doc("/**\n * TODO: remove.\n *\n * Kinds of notification.\n */") == "Kinds of notification."
+    assert clean_doc("Parses input (FIXME: slow).") == ""
 
 
 def attributes_cpp_repo(root: Path) -> Path:

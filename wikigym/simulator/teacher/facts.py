@@ -167,6 +167,9 @@ _DIRECTIVE = re.compile(r"^(?:go:build|\+build|nolint|eslint|jshint|global |pret
                         r"type: ?ignore|noqa|pylint|code generated|auto-?generated|-\*-|vim?:|frozen_string_literal|"
                         r"encoding:|coding[:=]|@flow|@format|@jsx|@preserve|@license)", re.IGNORECASE)
 # Markdown that carries no prose: badges, images, link reference definitions, html tags, headings, rules.
+# Developer notes and placeholders: quoted in a wiki they read as unfinished text (and are not descriptions).
+PLACEHOLDER = re.compile(r"\b(TODO|TBD|FIXME|XXX|HACK)\b|lorem ipsum|coming soon|to be (?:written|documented|added)",
+                         re.IGNORECASE)
 _MARKUP_LINE = re.compile(r"^(?:\[!\[.*|!\[.*|\[[^\]]+\]:\s*\S+.*|<[^>]*>|#{1,6}\s.*|[-=*_]{3,})$")
 _COMMENT_MARK = re.compile(r"^(/\*\*?!?|\*/|\*|//[/!]?|#+|\"\"\"|\'\'\')\s?")
 
@@ -210,7 +213,8 @@ def clean_doc(text: str | None) -> str:
     if not text:
         return ""
     paras = _doc_paragraphs(text)
-    prose = [p for p in paras if not _LICENSE_TEXT.search(p) and re.search(r"[A-Za-z]{2}", p)]
+    prose = [p for p in paras if not _LICENSE_TEXT.search(p) and re.search(r"[A-Za-z]{2}", p)
+             and not re.match(r"(?:TODO|TBD|FIXME|XXX|HACK|NOTE)\b", p, re.IGNORECASE)]
     # A one-word paragraph (`/* cJSON */`) names the file rather than describing it, when more follows.
     para = next((p for p in prose if len(p.split()) > 1), prose[0] if len(paras) == 1 and prose else "")
     para = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", para)  # markdown reference links: [text][ref] -> text
@@ -226,8 +230,8 @@ def clean_doc(text: str | None) -> str:
         sentence = sentence[:217].rsplit(" ", 1)[0] + "..."
     if sentence and not sentence.endswith((".", "!", "?", "...")):
         sentence += "."
-    if TRUNCATION_MARK.search(sentence):  # "(truncated; ...)" in a quoted docstring reads as a cut-off page
-        return ""
+    if TRUNCATION_MARK.search(sentence) or PLACEHOLDER.search(sentence):
+        return ""  # "(truncated; ...)" or "TODO" in a quoted docstring reads as a cut-off or unfinished page
     return sentence
 
 

@@ -28,6 +28,7 @@ from wikigym.simulator.teacher import mermaid
 from wikigym.simulator.teacher.facts import (
     CITABLE_PATH,
     LANGUAGE_NAME,
+    PLACEHOLDER,
     TRUNCATION_MARK,
     RepoFacts,
     Sym,
@@ -462,7 +463,7 @@ def _readme_paragraph(text: str) -> tuple[str, int, int] | None:
         para = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", para)
         para = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", para)  # reference links: [text][ref] -> text
         para = link_safe(re.sub(r"<[^>]+>", "", para).replace("`", "'")).strip()
-        if len(para.split()) >= 6:
+        if len(para.split()) >= 6 and not PLACEHOLDER.search(para) and not TRUNCATION_MARK.search(para):
             return para[:600], i + 1, j
         i = j + 1
     return None
