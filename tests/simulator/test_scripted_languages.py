@@ -676,3 +676,27 @@ def test_rust_crate_readme_manifest_mod_lines_and_pub_visibility(tmp_path: Path)
     assert "no leading underscore" not in wiki
     for m in re.finditer(r"\*\*Public surface\*\*: (\d+) of (\d+) top-level names are public \(declared `pub`\)", wiki):
         assert int(m.group(1)) < int(m.group(2)) or "error.rs" not in wiki
+
+
+def test_package_wide_imports_keep_only_the_files_used(tmp_path: Path) -> None:
+    """`import pkg.*` (Java/Kotlin), `using Namespace` (C#) and a Go package import resolve to every file of the
+    package; kotlinx.coroutines' channels component 'built on' 83 files through one wildcard. The teacher keeps
+    the files whose definitions the importer names, and adds same-package uses."""
+    from wikigym.repos import open_repo
+    from wikigym.simulator.teacher.facts import RepoFacts
+
+    repo = _write(tmp_path / "shop", {
+        "src/main/java/com/shop/model/Item.java": "package com.shop.model;\n\npublic class Item {\n  int qty;\n}\n",
+        "src/main/java/com/shop/model/Price.java": "package com.shop.model;\n\npublic class Price {\n  long c;\n}\n",
+        "src/main/java/com/shop/model/Audit.java": "package com.shop.model;\n\npublic class Audit {\n  long t;\n}\n",
+        "src/main/java/com/shop/service/Cart.java": (
+            "package com.shop.service;\n\nimport com.shop.model.*;\n\npublic class Cart {\n"
+            "  private final Item first = new Item();\n  Tax tax() { return new Tax(); }\n}\n"),
+        "src/main/java/com/shop/service/Tax.java": "package com.shop.service;\n\npublic class Tax {\n  int rate;\n}\n",
+    })
+    facts = RepoFacts(open_repo(repo))
+    cart = "src/main/java/com/shop/service/Cart.java"
+    assert facts.imports[cart] == ["src/main/java/com/shop/model/Item.java"]
+    assert facts.uses[cart] == ["src/main/java/com/shop/service/Tax.java"]
+    assert facts.deps[cart] == ["src/main/java/com/shop/model/Item.java", "src/main/java/com/shop/service/Tax.java"]
+    assert facts.dep_line(cart, "src/main/java/com/shop/service/Tax.java") == 7
