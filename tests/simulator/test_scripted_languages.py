@@ -700,3 +700,27 @@ def test_package_wide_imports_keep_only_the_files_used(tmp_path: Path) -> None:
     assert facts.uses[cart] == ["src/main/java/com/shop/service/Tax.java"]
     assert facts.deps[cart] == ["src/main/java/com/shop/model/Item.java", "src/main/java/com/shop/service/Tax.java"]
     assert facts.dep_line(cart, "src/main/java/com/shop/service/Tax.java") == 7
+
+
+def test_import_line_prefers_the_statement_that_names_the_file(tmp_path: Path) -> None:
+    """twig: 'AbstractBinary.php depends on Node.php, see the import at line 16' cited
+    `use Twig\\Node\\Expression\\AbstractExpression;` (Node is a namespace segment there), not line 17's
+    `use Twig\\Node\\Node;`."""
+    from wikigym.repos import open_repo
+    from wikigym.simulator.teacher.facts import RepoFacts
+
+    repo = _write(tmp_path / "twiglike", {
+        "Node/Node.php": "<?php\nnamespace Twig\\Node;\n\nclass Node\n{\n}\n",
+        "Node/Expression/AbstractExpression.php": (
+            "<?php\nnamespace Twig\\Node\\Expression;\n\nuse Twig\\Node\\Node;\n\n"
+            "abstract class AbstractExpression extends Node\n{\n}\n"),
+        "Node/Expression/Binary/AbstractBinary.php": (
+            "<?php\nnamespace Twig\\Node\\Expression\\Binary;\n\nuse Twig\\Node\\Expression\\AbstractExpression;\n"
+            "use Twig\\Node\\Node;\n\nabstract class AbstractBinary extends AbstractExpression\n{\n"
+            "    public function __construct(Node $left, Node $right) {}\n}\n"),
+    })
+    facts = RepoFacts(open_repo(repo))
+    binary = "Node/Expression/Binary/AbstractBinary.php"
+    assert facts.imports[binary] == ["Node/Expression/AbstractExpression.php", "Node/Node.php"]
+    assert facts.import_line(binary, "Node/Node.php") == 5
+    assert facts.import_line(binary, "Node/Expression/AbstractExpression.php") == 4

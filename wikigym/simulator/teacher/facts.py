@@ -592,6 +592,9 @@ class RepoFacts:
         if not stem:
             return None
         pat = re.compile(r"(^|[^A-Za-z0-9_])" + re.escape(stem) + r"([^A-Za-z0-9_]|$)")
+        # The imported name itself ends the path (`use Twig\Node\Node;`, `from .node import x` is loose): such a
+        # line is preferred over one where the stem is only a namespace segment (`use Twig\Node\Expression\X;`).
+        last = re.compile(r"(^|[^A-Za-z0-9_])" + re.escape(stem) + r"(\.[A-Za-z]{1,4})?(?=[\"'`;,)}\s>]|$| as )")
         if self.files.get(src) is not None and self.files[src].tag == "cobol":  # COPY book / CALL 'PROG'
             cobol = re.compile(r"\b(?:COPY\s+[\"']?|CALL\s+[\"'])" + re.escape(stem) + r"(?![A-Za-z0-9_-])",
                                re.IGNORECASE)
@@ -600,18 +603,19 @@ class RepoFacts:
                         and cobol.search(line.split("*>")[0]):
                     return i
             return None
+        loose: int | None = None
         for i, line in enumerate(text.split("\n"), 1):
             s = line.strip()
             if s.startswith(("import ", "from ", "#include", "use ", "require", "using ", "mod ", "pub mod ",
                              "pub(crate) mod ", "pub use ", "pub(crate) use ", "include", "require_once")) \
                     or "require(" in s or (
                 s.startswith(("export ", "} from")) and " from " in s
-            ):
-                if pat.search(s):
+            ) or (s.startswith('"') and "/" in s):  # Go import blocks: one quoted path a line
+                if last.search(s):
                     return i
-            elif s.startswith('"') and "/" in s and pat.search(s):  # Go import blocks: one quoted path a line
-                return i
-        return None
+                if loose is None and pat.search(s):
+                    loose = i
+        return loose
 
     # -- symbols ----------------------------------------------------------------------------------------------
     @cached_property
