@@ -724,3 +724,26 @@ def test_import_line_prefers_the_statement_that_names_the_file(tmp_path: Path) -
     assert facts.imports[binary] == ["Node/Expression/AbstractExpression.php", "Node/Node.php"]
     assert facts.import_line(binary, "Node/Node.php") == 5
     assert facts.import_line(binary, "Node/Expression/AbstractExpression.php") == 4
+
+
+def test_readme_badge_definitions_and_poetry_dependencies(tmp_path: Path) -> None:
+    """tomlkit: the hub quoted the README's badge URL definitions as the project's description, and the guide said
+    'dependencies at `pyproject.toml:1-15`' for lines that hold no dependency ([tool.poetry.dependencies] was not
+    recognised)."""
+    from tests.simulator.test_scripted import python_repo
+
+    repo = python_repo(tmp_path / "ledger")
+    readme = ("[release]: https://img.shields.io/github/release/x/ledger.svg\n"
+              "[pypi]: https://img.shields.io/pypi/v/ledger.svg\n\n"
+              "[![Release][release]](https://github.com/x/ledger/releases/)\n<br>\n\n# Ledger\n\n"
+              "Ledger keeps double-entry accounts for small shops and prints monthly balance reports.\n")
+    (repo / "README.md").write_text(readme)
+    (repo / "pyproject.toml").write_text(
+        '[tool.poetry]\nname = "ledger"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\npython = "^3.8"\n'
+        'pyyaml = ">=6"\n\n[build-system]\nrequires = ["poetry-core"]\n')
+    ep = _episode(repo, tmp_path / "run")
+    _assert_clean(ep, repo)
+    hub = ep.wiki["README.md"]
+    assert "> Ledger keeps double-entry accounts" in hub and "img.shields.io" not in hub
+    guide = ep.wiki["guides/getting-started.md"]
+    assert "The project's manifest `pyproject.toml` (dependencies at `pyproject.toml:5-7`)." in guide, guide

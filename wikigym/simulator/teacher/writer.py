@@ -452,7 +452,8 @@ def _readme_paragraph(text: str) -> tuple[str, int, int] | None:
             in_code = not in_code
             i += 1
             continue
-        if in_code or not s or s.startswith(("#", "<", "!", "[!", "|", "-", "*", ">", "=")) or s.endswith("==="):
+        if in_code or not s or s.startswith(("#", "<", "!", "[!", "|", "-", "*", ">", "=")) or s.endswith("===") \
+                or re.match(r"^\[[^\]]+\]:\s*\S", s):  # markdown link reference definitions (badge URLs)
             i += 1
             continue
         j = i
@@ -786,7 +787,8 @@ def _overview(spec: PageSpec, ctx: WriteContext) -> PageDraft:
         rng = _manifest_range(ctx.reads[m], m)
         block = c.block(m, rng[0], rng[1]) if rng else None
         if block:
-            stack += [f"`{m}` declares the build and dependencies:", "", block, ""]
+            lead = f"`{m}` declares the dependencies:" if rng[2] else f"`{m}` is the project's manifest; it opens with:"
+            stack += [lead, "", block, ""]
     if len(stack) > 2:
         parts.append("\n".join(stack).rstrip())
 
@@ -950,7 +952,8 @@ def _guide(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     for m in manifests[:2]:
         rng = _manifest_range(ctx.reads[m], m)
         r = c.ref(m, rng[0], rng[1]) if rng else None
-        pre.append(f"- The project's manifest `{m}`" + (f" (dependencies at `{r}`)." if r else "."))
+        what = "dependencies at" if rng and rng[2] else "see"
+        pre.append(f"- The project's manifest `{m}`" + (f" ({what} `{r}`)." if r else "."))
     parts.append("\n".join(pre))
     cmds = _install_commands(set(f.manifests()))
     if cmds:
@@ -1126,10 +1129,12 @@ def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()[:200]
 
 
-def _manifest_range(text: str, name: str) -> tuple[int, int] | None:
-    """The dependency section of a manifest (1-based inclusive), else its first lines."""
+def _manifest_range(text: str, name: str) -> tuple[int, int, bool] | None:
+    """(first line, last line, is it the dependency section) of a manifest, 1-based inclusive: the dependency
+    section when there is one, else its first lines after any header comment."""
     lines = text.split("\n")
-    start_pat = {"pyproject.toml": r"^\s*dependencies\s*=\s*\[", "package.json": r'^\s*"dependencies"\s*:',
+    start_pat = {"pyproject.toml": r"^\s*dependencies\s*=\s*\[|^\[tool\.poetry\.dependencies\]",
+                 "package.json": r'^\s*"dependencies"\s*:',
                  "go.mod": r"^require\s*\(", "Cargo.toml": r"^\[(?:dev-)?dependencies[.\]]",
                  "requirements.txt": r"\S"}.get(name)
     if start_pat:
@@ -1143,10 +1148,10 @@ def _manifest_range(text: str, name: str) -> tuple[int, int] | None:
                             end += 1
                         break
                     end += 1
-                return i, max(end, i)
+                return i, max(end, i), True
     n = len(lines) - (1 if lines and lines[-1] == "" else 0)
     start = _code_start(lines)  # not a generated-file or licence header
-    return (start, min(n, start + 14)) if n >= start else None
+    return (start, min(n, start + 14), False) if n >= start else None
 
 
 def _scripts(text: str, name: str) -> list[tuple[str, str, int]]:
