@@ -796,3 +796,30 @@ def test_cobol_outline_agrees_with_the_grammar_on_clean_code():
     syms, imports = cobol_outline_text(code)
     assert [(s.name, s.kind, s.start_line, s.end_line, s.parent) for s in syms] == table(pf)
     assert imports == pf.imports
+
+
+def test_commonjs_assignments_are_definitions():
+    """express defines its API as `app.use = function use(fn) {...}`: lib/application.js had 2 symbols (two private
+    helpers) and none of its 20 methods."""
+    code = (
+        "var app = exports = module.exports = {};\n"
+        "/** Initialize the server. */\n"
+        "app.init = function init() {\n  this.cache = {};\n};\n"
+        "exports.helper = function (x) { return x; };\n"
+        "function Router() {}\n"
+        "Router.prototype.route = function route(p) {\n  return p;\n};\n"
+        "module.exports = function createApp() { return app; };\n"
+        "module.exports.extra = () => 1;\n"
+        "obj.prop.deep = function () {};\n"
+        "app.name = 'x';\n"
+    )
+    pf = parse_file(code, "javascript", ParseCache(None))
+    assert table(pf) == [
+        ("init", "function", 3, 5, None),
+        ("helper", "function", 6, 6, None),
+        ("Router", "function", 7, 7, None),
+        ("route", "method", 8, 10, "Router"),
+        ("createApp", "function", 11, 11, None),
+        ("extra", "function", 12, 12, None),
+    ]
+    assert find(pf, "init").docstring == "Initialize the server."

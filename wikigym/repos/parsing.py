@@ -38,7 +38,7 @@ from wikigym.repos.syntax import Source, captures, existing_node_types, parser
 __all__ = ["ParseCache", "ParsedFile", "Symbol", "default_cache", "default_cache_root", "parse_file", "parse_path"]
 
 # Bump when extraction output changes: it is part of every cache key.
-EXTRACTOR_VERSION = "6"
+EXTRACTOR_VERSION = "7"
 
 # Node types whose text is a name, per language (filtered to those the grammar has; see identifier_query()).
 _IDENTIFIER_TYPES: dict[str, tuple[str, ...]] = {
