@@ -747,3 +747,25 @@ def test_readme_badge_definitions_and_poetry_dependencies(tmp_path: Path) -> Non
     assert "> Ledger keeps double-entry accounts" in hub and "img.shields.io" not in hub
     guide = ep.wiki["guides/getting-started.md"]
     assert "The project's manifest `pyproject.toml` (dependencies at `pyproject.toml:5-7`)." in guide, guide
+
+
+def test_readme_paragraph_is_the_description_not_a_licence_question_or_instruction() -> None:
+    """Real READMEs open with other things: clap with 'Dual-licensed under Apache 2.0 or MIT.', rxjs with 'Curious
+    what's next for RxJS?', libyaml with 'To build and install the library, run:' (its description is in the title),
+    serde with a bold line holding italics, react-query with 'Enjoy this library?' further down."""
+    from wikigym.simulator.teacher.writer import _readme_paragraph
+
+    clap = ("# clap\n\n> **Command Line Argument Parser for Rust**\n\n[![x](https://img.shields.io/x)](https://x)\n\n"
+            "Dual-licensed under [Apache 2.0](LICENSE-APACHE) or [MIT](LICENSE-MIT).\n")
+    assert _readme_paragraph(clap) == ("Command Line Argument Parser for Rust", 3, 3)
+    rxjs = ("# RxJS\n\n# The Roadmap\n\nCurious what's next for RxJS? Follow along with [Issue 6367](https://x).\n\n"
+            "# RxJS 7\n\nReactive Extensions Library for JavaScript. This is a rewrite of RxJS.\n")
+    assert _readme_paragraph(rxjs)[0].startswith("Reactive Extensions Library for JavaScript.")
+    libyaml = ("## LibYAML - A C library for parsing and emitting YAML.\n\nTo build and install the library, run:\n\n"
+               "    $ ./configure\n\nIf you checked the source code from the Git repository, run bootstrap first\n")
+    assert _readme_paragraph(libyaml) == ("A C library for parsing and emitting YAML.", 1, 1)
+    serde = "# Serde\n\n**Serde is a framework for *ser*ializing and *de*serializing Rust data structures.**\n"
+    assert _readme_paragraph(serde)[0] == "Serde is a framework for serializing and deserializing Rust data structures."
+    rq = "<picture>\n</picture>\n\nHooks for fetching, caching and updating asynchronous data in React\n\n" \
+         "Enjoy this library? Try the entire TanStack! Table, Router and Virtual.\n"
+    assert _readme_paragraph(rq)[0] == "Hooks for fetching, caching and updating asynchronous data in React"

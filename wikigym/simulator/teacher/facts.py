@@ -158,7 +158,7 @@ def is_auxiliary_path(path: str) -> bool:
 
 
 # A paragraph of a header comment that is a copyright or licence notice, not a description of the code.
-_LICENSE_TEXT = re.compile(
+LICENSE_TEXT = re.compile(
     r"\bcopyright\b|\(c\)\s*(?:\d{4}|[A-Z])|spdx-license-identifier|all rights reserved|this file is part of|"
     r"permission is hereby granted|licensed under|under the terms of|\bgnu (?:lesser |affero )?general public|"
     r"\bapache license|\bmit licen[cs]ed?\b|\bbsd-style licen[cs]e|\blicen[cs]e: |without (?:any )?warranty",
@@ -214,7 +214,7 @@ def clean_doc(text: str | None) -> str:
     if not text:
         return ""
     paras = _doc_paragraphs(text)
-    prose = [p for p in paras if not _LICENSE_TEXT.search(p) and re.search(r"[A-Za-z]{2}", p)
+    prose = [p for p in paras if not LICENSE_TEXT.search(p) and re.search(r"[A-Za-z]{2}", p)
              and not re.match(r"(?:TODO|TBD|FIXME|XXX|HACK|NOTE)\b", p, re.IGNORECASE)]
     # A one-word paragraph (`/* cJSON */`) names the file rather than describing it, when more follows.
     para = next((p for p in prose if len(p.split()) > 1), prose[0] if len(paras) == 1 and prose else "")

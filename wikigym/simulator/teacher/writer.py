@@ -28,6 +28,7 @@ from wikigym.simulator.teacher import mermaid
 from wikigym.simulator.teacher.facts import (
     CITABLE_PATH,
     LANGUAGE_NAME,
+    LICENSE_TEXT,
     PLACEHOLDER,
     TRUNCATION_MARK,
     RepoFacts,
@@ -442,32 +443,54 @@ def _edges_note(ctx: WriteContext) -> str:
     return f"edges are {statements}"
 
 
+_DESCRIPTIVE = re.compile(r"\b(?:library|framework|tool(?:kit)?|package|module|parser|implementation|engine|client|"
+                          r"server|sdk|is an?|provides|lets you|allows|helps)\b", re.IGNORECASE)
+
+
 def _readme_paragraph(text: str) -> tuple[str, int, int] | None:
-    """The README's first prose paragraph (links and markup flattened) with its line range."""
+    """The README paragraph that says what the project is (links and markup flattened) with its line range.
+
+    Of the first prose paragraphs (a `>` tagline counts; badges, link definitions, lists, tables, licence notes and
+    placeholders do not), the first that reads as a description (`... library for ...`, `X is a ...`), else the
+    first one.
+    """
     lines = text.split("\n")
     i, in_code = 0, False
-    while i < len(lines):
+    candidates: list[tuple[str, int, int]] = []
+    while i < len(lines) and len(candidates) < 5:
         s = lines[i].strip()
         if s.startswith(("```", "~~~")):
             in_code = not in_code
             i += 1
             continue
-        if in_code or not s or s.startswith(("#", "<", "!", "[!", "|", "-", "*", ">", "=")) or s.endswith("===") \
+        heading = re.match(r"^#{1,3}\s+(.+?)\s*#*$", s) if not in_code else None
+        if heading and " - " in heading.group(1) and _DESCRIPTIVE.search(heading.group(1)):
+            # `# LibYAML - A C library for parsing and emitting YAML.`: the tagline after the dash
+            tagline = heading.group(1).split(" - ", 1)[1].strip()
+            if len(tagline.split()) >= 5:
+                candidates.append((link_safe(re.sub(r"[*`]", "", tagline)), i + 1, i + 1))
+        if in_code or not s or s.startswith(("#", "<", "!", "[!", "|", "=")) or s.endswith("===") \
+                or re.match(r"^(?:[-*+]\s|[-*_]{3,}\s*$)", s) \
                 or re.match(r"^\[[^\]]+\]:\s*\S", s):  # markdown link reference definitions (badge URLs)
             i += 1
             continue
         j = i
         while j < len(lines) and lines[j].strip() and not lines[j].strip().startswith(("#", "```", "|", "- ", "* ")):
             j += 1
-        para = " ".join(x.strip() for x in lines[i:j])
+        para = " ".join(re.sub(r"^>\s?", "", x.strip()) for x in lines[i:j])
         para = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", para)
         para = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", para)
         para = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", para)  # reference links: [text][ref] -> text
         para = link_safe(re.sub(r"<[^>]+>", "", para).replace("`", "'")).strip()
-        if len(para.split()) >= 6 and not PLACEHOLDER.search(para) and not TRUNCATION_MARK.search(para):
-            return para[:600], i + 1, j
+        para = re.sub(r"\*+", "", para)  # bold and italic markers read as plain text in a quote
+        first = re.match(r"(.+?[.!?:])(\s|$)", para)
+        instruction = para.endswith(":") or re.match(r"(?:To|If|For more|See|Run|Install|Please|Note)\b", para) \
+            or (first is not None and first.group(1).endswith("?"))  # how-to steps and questions describe nothing
+        if len(para.split()) >= 6 and not PLACEHOLDER.search(para) and not TRUNCATION_MARK.search(para) \
+                and not LICENSE_TEXT.search(para) and not instruction:
+            candidates.append((para[:600], i + 1, j))
         i = j + 1
-    return None
+    return next((c for c in candidates if _DESCRIPTIVE.search(c[0])), candidates[0] if candidates else None)
 
 
 # -- page kinds ------------------------------------------------------------------------------------------------------
