@@ -769,3 +769,48 @@ def test_readme_paragraph_is_the_description_not_a_licence_question_or_instructi
     rq = "<picture>\n</picture>\n\nHooks for fetching, caching and updating asynchronous data in React\n\n" \
          "Enjoy this library? Try the entire TanStack! Table, Router and Virtual.\n"
     assert _readme_paragraph(rq)[0] == "Hooks for fetching, caching and updating asynchronous data in React"
+
+
+def test_csharp_namespace_members_are_top_level_with_clean_xml_docs(tmp_path: Path) -> None:
+    """newtonsoft-json: every class sits in a namespace, so a component had '0 top-level definitions' and its
+    table listed methods (`Add` five times, overloads); XML doc tags were shown escaped
+    ('children of this &lt;see cref="JToken"/&gt;')."""
+    from wikigym.repos import open_repo
+    from wikigym.simulator.teacher.facts import RepoFacts
+
+    repo = _write(tmp_path / "json", {
+        "Linq/JObject.cs": """
+            using System;
+
+            namespace Json.Linq
+            {
+                /// <summary>
+                /// Represents a JSON object, a collection of <see cref="JProperty"/> values.
+                /// </summary>
+                public class JObject
+                {
+                    /// <summary>Adds the specified property to this <see cref="T:Json.Linq.JObject"/>.</summary>
+                    public void Add(JProperty property) { }
+
+                    public void Add(string name, object value) { Add(new JProperty(name, value)); }
+
+                    public void Add(object content) { }
+                }
+
+                public class JProperty
+                {
+                    public JProperty(string name, object value) { }
+                }
+            }
+            """,
+    })
+    facts = RepoFacts(open_repo(repo))
+    tops = facts.top_symbols("Linq/JObject.cs", 6)
+    assert [s.name for s in tops][:2] == ["JObject", "JProperty"] or [s.name for s in tops][:2] == ["JProperty",
+                                                                                                    "JObject"]
+    assert all(s.parent is None for s in tops)
+    obj = next(s for s in tops if s.name == "JObject")
+    assert obj.doc == "Represents a JSON object, a collection of JProperty values."
+    add = [s for s in facts.methods_of(obj) if s.name == "Add"]
+    assert len(add) == 3 and add[0].doc == "Adds the specified property to this JObject."
+    assert [s.name for s in facts.top_symbols("Linq/JObject.cs", 10)].count("Add") <= 1

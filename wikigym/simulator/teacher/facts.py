@@ -222,7 +222,13 @@ def clean_doc(text: str | None) -> str:
     para = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", para)  # inline links: [text](url) -> text
     para = re.sub(r":[a-z]+:`~?!?([^`]+)`", r"\1", para)  # reST roles: :class:`Option` -> Option
     para = re.sub(r"``([^`]+)``", r"\1", para).replace("\\s", "s")
-    para = re.sub(r"\{@link\s+([^}]+)\}", r"\1", para)  # JSDoc {@link X}
+    para = re.sub(r"\{@link(?:plain)?\s+([^}\s]+)(?:\s+[^}]*)?\}", r"\1", para)  # JSDoc/Javadoc {@link X label}
+    para = re.sub(r"\{@(?:code|literal)\s+([^}]+)\}", r"\1", para)  # Javadoc {@code x}
+    # C# XML documentation: <see cref="T:X.JToken"/> -> JToken, <paramref name="x"/> -> x, <c>x</c> -> x.
+    para = re.sub(r'<(?:see|seealso)\s+(?:cref|langword|href)="(?:[A-Z]:)?([^"]+)"\s*/?>(?:</see>)?',
+                  lambda m: m.group(1).split(".")[-1].split("{")[0] if "(" not in m.group(1) else m.group(1), para)
+    para = re.sub(r'<(?:typeparamref|paramref)\s+name="([^"]+)"\s*/?>', r"\1", para)
+    para = re.sub(r"</?(?:c|code|b|i|em|strong|para|summary|remarks|returns|value|tt)>", "", para)
     m = re.match(r"(.+?[.!?])(\s|$)", para)
     sentence = (m.group(1) if m else para).strip()
     sentence = link_safe(sentence.replace("`", "'").replace("|", "/"))
@@ -344,7 +350,12 @@ class RepoFacts:
                 parsed = self.snapshot.parse(path)
             except Exception:  # noqa: BLE001 - a grammar failure on one file must not stop an episode
                 parsed = None
-            for s in (_attr(parsed, "symbols", default=None) or []) if parsed is not None else []:
+            raw_syms = list(_attr(parsed, "symbols", default=None) or []) if parsed is not None else []
+            # A C#/C++/TS namespace or a package is a scope, not a container a reader looks into: what it holds
+            # is top level (JObject in `namespace Newtonsoft.Json.Linq` was '0 top-level definitions').
+            scopes = {str(_attr(x, "name", default="")) for x in raw_syms
+                      if str(_attr(x, "kind", default="")) in ("namespace", "package")}
+            for s in raw_syms:
                 name = str(_attr(s, "name", default="") or "")
                 start = int(_attr(s, "start_line", "start", default=0) or 0)
                 end = int(_attr(s, "end_line", "end", default=start) or start)
@@ -352,7 +363,7 @@ class RepoFacts:
                 if not name or not ok_name or not 1 <= start <= end <= n_lines:
                     continue
                 parent = _attr(s, "parent", default=None)
-                parent = str(parent) if parent else None
+                parent = str(parent) if parent and str(parent) not in scopes else None
                 syms.append(Sym(name=name, kind=normalise_kind(str(_attr(s, "kind", default="")), parent, tag), path=path,
                                 start=start, end=end, parent=parent,
                                 signature=str(_attr(s, "signature", default="") or ""),
@@ -653,7 +664,13 @@ class RepoFacts:
             tops = [s for s in ff.symbols if s.kind != "other"]
         tops.sort(key=lambda s: (-(self.fan_in.get(s.name, 0) * 3 + (2 if s.doc else 0) + min(s.span, 60) / 20),
                                  s.start))
-        return tops[:k]
+        seen: set[str] = set()
+        unique = []
+        for s in tops:  # overloads (`Add` five times in JObject.cs) are one name to a reader
+            if s.name not in seen:
+                seen.add(s.name)
+                unique.append(s)
+        return unique[:k]
 
     def visibility(self, sym: Sym) -> tuple[bool, str] | None:
         """(is the definition public, the rule that says so) in its language's own terms, or None when the
