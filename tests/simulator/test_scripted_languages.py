@@ -181,6 +181,13 @@ def test_clean_doc_skips_licences_badges_and_keeps_brackets_link_safe() -> None:
     assert clean_doc("// TODO: When this enum is removed, replace it with a type alias.") == ""
     assert clean_doc("/**\n * TODO: remove.\n *\n * Kinds of notification.\n */") == "Kinds of notification."
     assert clean_doc("Parses input (FIXME: slow).") == ""
+    # Code in docs keeps its brackets and stars (gorilla/mux: '(*url.URL).Query()[key][0]' became
+    # '(url.URL).Query()key'); authorship lines are not descriptions (rack: 'AUTHOR: blink <blinketje@...>').
+    assert clean_doc("Returns the same result as (*url.URL).Query()[key][0].") == \
+        "Returns the same result as (\\*url.URL).Query()[key][0]."
+    assert clean_doc("A **bold** claim about *emphasis*.") == "A bold claim about emphasis."
+    assert clean_doc("AUTHOR: blink <blinketje@gmail.com>; bugrep: Andreas\n\nKeeps sessions in a pool.") == \
+        "Keeps sessions in a pool."
 
 
 def attributes_cpp_repo(root: Path) -> Path:

@@ -171,6 +171,9 @@ _DIRECTIVE = re.compile(r"^(?:go:build|\+build|nolint|eslint|jshint|global |pret
 # Developer notes and placeholders: quoted in a wiki they read as unfinished text (and are not descriptions).
 PLACEHOLDER = re.compile(r"\b(TODO|TBD|FIXME|XXX|HACK)\b|lorem ipsum|coming soon|to be (?:written|documented|added)",
                          re.IGNORECASE)
+# Authorship and contact lines ('AUTHOR: blink <blinketje@gmail.com>', 'Original definitions by: ...').
+_AUTHORSHIP = re.compile(r"^(?:authors?|maintainers?|contributors?|(?:original )?definitions by|created by|written by)\b"
+                         r"|[\w.+-]+@[\w-]+\.[\w.]+", re.IGNORECASE)
 _MARKUP_LINE = re.compile(r"^(?:\[!\[.*|!\[.*|\[[^\]]+\]:\s*\S+.*|<[^>]*>|#{1,6}\s.*|[-=*_]{3,})$")
 _COMMENT_MARK = re.compile(r"^(/\*\*?!?|\*/|\*|//[/!]?|#+|\"\"\"|\'\'\')\s?")
 
@@ -215,10 +218,11 @@ def clean_doc(text: str | None) -> str:
         return ""
     paras = _doc_paragraphs(text)
     prose = [p for p in paras if not LICENSE_TEXT.search(p) and re.search(r"[A-Za-z]{2}", p)
-             and not re.match(r"(?:TODO|TBD|FIXME|XXX|HACK|NOTE)\b", p, re.IGNORECASE)]
+             and not re.match(r"(?:TODO|TBD|FIXME|XXX|HACK|NOTE)\b", p, re.IGNORECASE) and not _AUTHORSHIP.search(p)]
     # A one-word paragraph (`/* cJSON */`) names the file rather than describing it, when more follows.
     para = next((p for p in prose if len(p.split()) > 1), prose[0] if len(paras) == 1 and prose else "")
-    para = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", para)  # markdown reference links: [text][ref] -> text
+    # markdown reference links: [text][ref] -> text (not code such as `m[key][0]`)
+    para = re.sub(r"\[([^\]]*)\]\[([^\]]*[A-Za-z][^\]]*)\]", r"\1", para)
     para = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", para)  # inline links: [text](url) -> text
     para = re.sub(r":[a-z]+:`~?!?([^`]+)`", r"\1", para)  # reST roles: :class:`Option` -> Option
     para = re.sub(r"``([^`]+)``", r"\1", para).replace("\\s", "s")
@@ -232,7 +236,8 @@ def clean_doc(text: str | None) -> str:
     m = re.match(r"(.+?[.!?])(\s|$)", para)
     sentence = (m.group(1) if m else para).strip()
     sentence = link_safe(sentence.replace("`", "'").replace("|", "/"))
-    sentence = sentence.replace("<", "&lt;").replace(">", "&gt;").replace("*", "")
+    sentence = sentence.replace("<", "&lt;").replace(">", "&gt;").replace("**", "")
+    sentence = re.sub(r"(?<![\w*])\*(\w[^*]*?\w|\w)\*(?![\w*])", r"\1", sentence).replace("*", "\\*")  # *emphasis*
     if len(sentence) > 220:
         sentence = sentence[:217].rsplit(" ", 1)[0] + "..."
     if sentence and not sentence.endswith((".", "!", "?", "...")):

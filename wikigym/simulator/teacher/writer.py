@@ -514,6 +514,8 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
                "")
     concerns = [(p, f.files[p].doc.rstrip(".")) for p in read_files if f.files[p].doc and f.files[p].doc != doc]
     n_defs = sum(1 for p in comp.files for s in f.files[p].symbols if s.parent is None)
+    if n_defs == 0:  # all inside types or impl blocks (a Rust impls.rs): count the definitions themselves
+        n_defs = sum(1 for p in comp.files for s in f.files[p].symbols if s.kind != "other")
     title = title_case(comp.name)
     where = {"unit": comp.where, "unit_cap": _cap(comp.where)}
     intro = (phr.say("component.intro_doc", name=title, doc=doc, **where) if doc else
@@ -1097,8 +1099,9 @@ def _glossary(spec: PageSpec, ctx: WriteContext) -> PageDraft:
         if p is None:
             continue
         r = c.ref(p, 1, f.files[p].n_lines)
-        doc = f.files[p].doc or (f"{len(comp.files)} file(s) of code around "
-                                 f"{_names([s.name for s in f.top_symbols(p, 2)], 2)}.")
+        around = _names([s.name for s in f.top_symbols(p, 2)], 2)
+        doc = f.files[p].doc or (f"{len(comp.files)} file(s) of code around {around}." if around
+                                 else f"{len(comp.files)} file(s) of code.")
         lk = _link(ctx, page, comp.page, title_case(comp.name)) or title_case(comp.name)
         modules.append(f"- {lk} ({comp.where}): {doc} Main file `{r}`.")
     if modules:
