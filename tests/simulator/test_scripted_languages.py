@@ -821,3 +821,125 @@ def test_csharp_namespace_members_are_top_level_with_clean_xml_docs(tmp_path: Pa
     add = [s for s in facts.methods_of(obj) if s.name == "Add"]
     assert len(add) == 3 and add[0].doc == "Adds the specified property to this JObject."
     assert [s.name for s in facts.top_symbols("Linq/JObject.cs", 10)].count("Add") <= 1
+
+
+def c_library_repo(root: Path) -> Path:
+    """A C library in libyaml's shape: the public header and a private header hold prototypes, the .c files call
+    each other through them."""
+    return _write(root, {
+        "README.md": "# ini\n\nA small C library for parsing INI configuration files.\n",
+        "include/ini.h": """
+            #ifndef INI_H
+            #define INI_H
+
+            typedef struct ini_file ini_file;
+
+            /* Loads an INI file from disk. */
+            ini_file *ini_load(const char *path);
+            /* Parses INI text. */
+            ini_file *ini_parse(const char *text);
+            /* Frees a parsed file. */
+            void ini_free(ini_file *file);
+
+            #endif
+            """,
+        "src/private.h": """
+            #include "ini.h"
+
+            char *ini_strdup(const char *text);
+            int ini_scan_line(const char *line, char **key, char **value);
+            """,
+        "src/load.c": """
+            #include <stdio.h>
+            #include <stdlib.h>
+            #include "private.h"
+
+            static char *read_all(FILE *fp)
+            {
+                char *buf = malloc(4096);
+                size_t n = fread(buf, 1, 4095, fp);
+                buf[n] = 0;
+                return buf;
+            }
+
+            ini_file *ini_load(const char *path)
+            {
+                FILE *fp = fopen(path, "r");
+                if (!fp)
+                    return NULL;
+                char *text = read_all(fp);
+                fclose(fp);
+                ini_file *file = ini_parse(text);
+                free(text);
+                return file;
+            }
+            """,
+        "src/parse.c": """
+            #include <stdlib.h>
+            #include <string.h>
+            #include "private.h"
+
+            struct ini_file {
+                int count;
+                char *keys[64];
+                char *values[64];
+            };
+
+            ini_file *ini_parse(const char *text)
+            {
+                ini_file *file = calloc(1, sizeof(ini_file));
+                char *copy = ini_strdup(text);
+                for (char *line = strtok(copy, "\\n"); line; line = strtok(NULL, "\\n")) {
+                    char *key, *value;
+                    if (ini_scan_line(line, &key, &value) && file->count < 64) {
+                        file->keys[file->count] = key;
+                        file->values[file->count++] = value;
+                    }
+                }
+                free(copy);
+                return file;
+            }
+
+            void ini_free(ini_file *file)
+            {
+                free(file);
+            }
+            """,
+        "src/scan.c": """
+            #include <string.h>
+            #include <stdlib.h>
+            #include "private.h"
+
+            char *ini_strdup(const char *text)
+            {
+                char *out = malloc(strlen(text) + 1);
+                strcpy(out, text);
+                return out;
+            }
+
+            int ini_scan_line(const char *line, char **key, char **value)
+            {
+                const char *eq = strchr(line, '=');
+                if (!eq || line[0] == ';' || line[0] == '[')
+                    return 0;
+                *key = strndup(line, eq - line);
+                *value = ini_strdup(eq + 1);
+                return 1;
+            }
+            """,
+    })
+
+
+def test_c_call_chains_go_through_header_prototypes(tmp_path: Path) -> None:
+    """libyaml, cJSON, tinyxml2, CLI11: no data-flow chain at all. Chain starts were the central files' first
+    functions, which in C are a header's prototypes (they call nothing), and a call through a prototype ended at the
+    prototype. Starts must call something; a prototype stands for its one definition in a source file."""
+    repo = c_library_repo(tmp_path / "ini")
+    ep = _episode(repo, tmp_path / "run")
+    _assert_clean(ep, repo)
+    flow = ep.wiki["architecture/data-flow.md"]
+    assert "sequenceDiagram" in flow, flow
+    participants = re.findall(r"participant P\d+ as ([\w.]+)", flow)
+    assert len(participants) >= 2 and all(p.endswith(".c") for p in participants), participants
+    for m in re.finditer(r"`(\w+)` (?:calls|invokes|hands off to) (\w+)\(\).*?`(src/\w+\.c):(\d+)`", flow):
+        assert m.group(2) in (repo / m.group(3)).read_text().split("\n")[int(m.group(4)) - 1]

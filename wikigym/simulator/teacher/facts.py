@@ -775,12 +775,21 @@ class RepoFacts:
                          if s.path in reachable and s.kind in ("function", "method", "class") and s != caller]
                 if len(cands) != 1:
                     continue  # ambiguous or unknown: a wrong edge is worse than a missing one
-                callee = cands[0]
+                callee = self._definition_of(cands[0])
                 if callee.key in seen or (callee.path == caller.path and callee.start <= ln <= callee.end):
                     continue
                 seen.add(callee.key)
                 out.append(CallSite(caller=caller, callee=callee, line=ln))
         return out
+
+    def _definition_of(self, sym: Sym) -> Sym:
+        """A C/C++ prototype in a header stands for the function defined in a source file: that definition when
+        exactly one source file defines the name (libyaml's api.c calls through yaml_private.h into parser.c)."""
+        if PurePosixPath(sym.path).suffix not in (".h", ".hh", ".hpp", ".hxx") or sym.kind != "function":
+            return sym
+        defs = [s for s in self.symbols_by_name.get(sym.name, []) if s.kind == "function" and s.span > 1
+                and PurePosixPath(s.path).suffix in (".c", ".cc", ".cpp", ".cxx")]
+        return defs[0] if len(defs) == 1 else sym
 
     def _cobol_calls(self, caller: Sym, text: str) -> list[CallSite]:
         """`PERFORM name [THRU name]` (a paragraph or section of the same program) and `CALL 'PROG'` (a program

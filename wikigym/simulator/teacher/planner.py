@@ -264,6 +264,8 @@ def choose_chain(facts: RepoFacts, comps: list[Component], phr: Phraser) -> list
         for s in facts.files[path].symbols:
             if s.kind in CALLABLE_KINDS and s not in starts:
                 starts.append(s)
+    # Only definitions that call something start a chain (a header's prototypes come first in C and call nothing).
+    starts = [s for s in starts if facts.calls_from(s)]
     starts.sort(key=lambda s: (s.name.startswith("_"), not _ENTRY_VERBS.match(s.name)))
     chains = facts.call_chains(starts[:40])
     if not chains:
