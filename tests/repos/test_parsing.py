@@ -714,3 +714,112 @@ def test_corrupt_disk_entry_is_reparsed(tmp_path):
     fresh = ParseCache(tmp_path)
     assert fresh.get_or_parse("x = 1\n", "python").identifiers == {"x"}
     assert fresh.misses == 1
+
+
+_GNUCOBOL_MAIN = """\
+       IDENTIFICATION DIVISION.
+       PROGRAM-ID. BATCHMAIN.
+      *> Nightly batch driver.
+       ENVIRONMENT DIVISION.
+       INPUT-OUTPUT SECTION.
+       FILE-CONTROL.
+           SELECT TXN-FILE ASSIGN TO 'TXNIN'
+               ORGANIZATION IS LINE SEQUENTIAL.
+       DATA DIVISION.
+       FILE SECTION.
+       FD  TXN-FILE.
+       COPY TXNREC.
+       WORKING-STORAGE SECTION.
+       01  WS-EOF                  PIC X VALUE 'N'.
+           88  END-OF-FILE         VALUE 'Y'.
+       78  MAX-ERRORS              VALUE 10.
+       LINKAGE SECTION.
+       COPY "totals.cpy".
+       PROCEDURE DIVISION.
+       MAIN-PROCEDURE.
+           ACCEPT WS-EOF FROM ENVIRONMENT 'SKIP_ALL'
+           PERFORM READ-NEXT
+           PERFORM UNTIL END-OF-FILE
+               CALL 'VALIDATE' USING TXN-RECORD
+               PERFORM READ-NEXT
+           END-PERFORM
+           STOP RUN.
+
+      *> Reads one record.
+       READ-NEXT.
+           READ TXN-FILE
+               AT END SET END-OF-FILE TO TRUE
+           END-READ.
+       FINISH-RUN.
+           CALL "REPORTER"  *> prints the totals
+           GOBACK.
+"""
+
+
+def test_cobol_dialects_the_grammar_rejects_still_give_every_paragraph_and_import():
+    """GnuCOBOL's LINE SEQUENTIAL, ACCEPT ... FROM ENVIRONMENT, an FD or LINKAGE record from a COPY: the grammar's
+    error node swallowed the rest of the procedure division (paragraphs, CALLs) on real GnuCOBOL code."""
+    pf = parse_file(_GNUCOBOL_MAIN, "cobol", ParseCache(None))
+    assert pf.has_error
+    assert table(pf) == [
+        ("BATCHMAIN", "program", 1, 36, None),
+        ("WS-EOF", "data", 14, 15, "BATCHMAIN"),
+        ("MAX-ERRORS", "constant", 16, 16, "BATCHMAIN"),
+        ("MAIN-PROCEDURE", "paragraph", 20, 27, "BATCHMAIN"),
+        ("READ-NEXT", "paragraph", 30, 33, "BATCHMAIN"),
+        ("FINISH-RUN", "paragraph", 34, 36, "BATCHMAIN"),
+    ]
+    assert pf.imports == ["TXNREC", "totals.cpy", "VALIDATE", "REPORTER"]
+    assert find(pf, "BATCHMAIN").docstring == "Nightly batch driver."
+    assert find(pf, "READ-NEXT").docstring == "Reads one record."
+
+
+def test_cobol_copybook_fragments_give_their_records():
+    book = ("      *> Account master record.\n       01  ACCT-RECORD.\n           05  ACCT-ID   PIC X(10).\n"
+            "           05  ACCT-BAL  PIC S9(11)V99.\n\n       01  ACCT-KEY  PIC X(10).\n")
+    pf = parse_file(book, "cobol", ParseCache(None))
+    assert table(pf) == [("ACCT-RECORD", "data", 2, 4, None), ("ACCT-KEY", "data", 6, 6, None)]
+    assert find(pf, "ACCT-RECORD").docstring == "Account master record."
+
+
+def test_cobol_outline_agrees_with_the_grammar_on_clean_code():
+    """On code the grammar parses, the line outline finds the same programs, paragraphs and sections."""
+    from wikigym.repos.cobol import cobol_outline_text
+
+    area_a = ["IDENTIFICATION DIVISION.", "PROGRAM-ID. STOCKRPT.", "DATA DIVISION.", "WORKING-STORAGE SECTION.",
+              "01 WS-TOTAL PIC 9(6) VALUE 0.", "PROCEDURE DIVISION.", "MAIN-PARA.", "    PERFORM SUM-ITEMS",
+              "    CALL 'PRINTER'", "    STOP RUN.", "TOTALS SECTION.", "SUM-ITEMS.", "    ADD 1 TO WS-TOTAL.",
+              "SHOW-TOTAL.", "    DISPLAY WS-TOTAL.", "END PROGRAM STOCKRPT."]
+    code = "".join("       " + line + "\n" for line in area_a)
+    pf = parse_file(code, "cobol", ParseCache(None))
+    assert not pf.has_error
+    syms, imports = cobol_outline_text(code)
+    assert [(s.name, s.kind, s.start_line, s.end_line, s.parent) for s in syms] == table(pf)
+    assert imports == pf.imports
+
+
+def test_commonjs_assignments_are_definitions():
+    """express defines its API as `app.use = function use(fn) {...}`: lib/application.js had 2 symbols (two private
+    helpers) and none of its 20 methods."""
+    code = (
+        "var app = exports = module.exports = {};\n"
+        "/** Initialize the server. */\n"
+        "app.init = function init() {\n  this.cache = {};\n};\n"
+        "exports.helper = function (x) { return x; };\n"
+        "function Router() {}\n"
+        "Router.prototype.route = function route(p) {\n  return p;\n};\n"
+        "module.exports = function createApp() { return app; };\n"
+        "module.exports.extra = () => 1;\n"
+        "obj.prop.deep = function () {};\n"
+        "app.name = 'x';\n"
+    )
+    pf = parse_file(code, "javascript", ParseCache(None))
+    assert table(pf) == [
+        ("init", "function", 3, 5, None),
+        ("helper", "function", 6, 6, None),
+        ("Router", "function", 7, 7, None),
+        ("route", "method", 8, 10, "Router"),
+        ("createApp", "function", 11, 11, None),
+        ("extra", "function", 12, 12, None),
+    ]
+    assert find(pf, "init").docstring == "Initialize the server."

@@ -141,3 +141,26 @@ def test_central_modules_prefer_imported_files(tmp_path):
     assert snap.import_graph()["pkg/m0.py"] == {"pkg/core.py"}  # `from pkg import core`: the submodule
     assert snap.central_modules(1) == ["pkg/core.py"]
     assert snap.central_modules(0) == []
+
+
+def test_cobol_quoted_copy_file_names_and_calls_after_grammar_errors(tmp_path):
+    """`COPY "xfhfcd3.cpy"` names a file (its stem is the copybook): it resolved to nothing, and a CALL after a
+    dialect feature the grammar rejects (LINE SEQUENTIAL, ACCEPT ... FROM ENVIRONMENT) was lost."""
+    graph = graph_of(
+        tmp_path,
+        {
+            "copy/xfhfcd.cpy": '           copy "xfhfcd3.cpy".\n',
+            "copy/xfhfcd3.cpy": "       01  FCD3.\n           05  FCD-STATUS PIC X(2).\n",
+            "src/MAIN.cbl": (
+                "       IDENTIFICATION DIVISION.\n       PROGRAM-ID. MAIN.\n       ENVIRONMENT DIVISION.\n"
+                "       INPUT-OUTPUT SECTION.\n       FILE-CONTROL.\n           SELECT F ASSIGN TO 'IN'\n"
+                "               ORGANIZATION IS LINE SEQUENTIAL.\n       DATA DIVISION.\n"
+                "       WORKING-STORAGE SECTION.\n       01  A PIC X.\n       PROCEDURE DIVISION.\n"
+                "       MAIN-PARA.\n           ACCEPT A FROM ENVIRONMENT 'X'\n           CALL 'SUBPROG'\n"
+                "           STOP RUN.\n"
+            ),
+            "src/SUBPROG.cbl": "       IDENTIFICATION DIVISION.\n       PROGRAM-ID. SUBPROG.\n",
+        },
+    )
+    assert graph["copy/xfhfcd.cpy"] == {"copy/xfhfcd3.cpy"}
+    assert graph["src/MAIN.cbl"] == {"src/SUBPROG.cbl"}

@@ -205,7 +205,7 @@ def _descendants(node: Node) -> list[Node]:
 
 
 def _cobol(caps: Captures, src: Source) -> list[str]:
-    found = [(n.start_byte, src.text(n).strip().strip(".")) for n in caps.get("b", [])]
+    found = [(n.start_byte, _unquote(src.text(n).strip().strip("."))) for n in caps.get("b", [])]
     found += [(n.start_byte, _unquote(src.text(n))) for n in caps.get("c", [])]
     return [p for _, p in sorted(found, key=lambda item: item[0])]
 

@@ -29,6 +29,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from wikigym.repos.cobol import cobol_outline, with_program_docs
 from wikigym.repos.imports import extract_imports, import_query, python_imports
 from wikigym.repos.languages import SUPPORTED_LANGUAGES, language_for_path
 from wikigym.repos.symbols import Symbol, extract_symbols
@@ -37,7 +38,7 @@ from wikigym.repos.syntax import Source, captures, existing_node_types, parser
 __all__ = ["ParseCache", "ParsedFile", "Symbol", "default_cache", "default_cache_root", "parse_file", "parse_path"]
 
 # Bump when extraction output changes: it is part of every cache key.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "7"
 
 # Node types whose text is a name, per language (filtered to those the grammar has; see identifier_query()).
 _IDENTIFIER_TYPES: dict[str, tuple[str, ...]] = {
@@ -142,11 +143,18 @@ def _parse_uncached(text: str, language: str) -> ParsedFile:
     # One query pass for identifiers and imports: each pass costs about as much as visiting every node.
     patterns = " ".join(p for p in (identifier_query(language), import_query(language)) if p)
     caps = captures(language, patterns, root) if patterns else {}
+    symbols = extract_symbols(root, src, language)
+    imports = extract_imports(caps, src, language)
+    if language == "cobol" and root.has_error:
+        # The grammar stops at dialect features and copybook fragments; the line-based outline does not.
+        symbols, imports = cobol_outline(src)
+    if language == "cobol":
+        symbols = with_program_docs(symbols, src)
     return ParsedFile(
         language=language,
         line_count=len(lines),
-        symbols=extract_symbols(root, src, language),
-        imports=extract_imports(caps, src, language),
+        symbols=symbols,
+        imports=imports,
         identifiers=_identifiers(caps.get("id", []), src, language),
         has_error=root.has_error,
         import_names=python_imports(caps, src)[1] if language == "python" else {},

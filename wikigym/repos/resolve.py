@@ -18,7 +18,8 @@ Rules per language (a specifier that matches nothing, e.g. a third-party or stan
 - Ruby: `./x` relative (+`.rb`); `x` -> `lib/x.rb`, `x.rb`, or a unique file ending `/x.rb`.
 - PHP: namespaced names -> files declaring that namespace and class, else a case-insensitive path-suffix match
   (PSR-4); include paths relative to the importer, then the root.
-- COBOL: copybook and program names -> files with that stem (case-insensitive) and a COBOL extension.
+- COBOL: copybook and program names -> files with that stem (case-insensitive) and a COBOL extension (a quoted
+  `COPY "book.cpy"` names the file: its stem is the name).
 
 What it deliberately does not do: read tsconfig `paths`, Python `sys.path` tweaks, Cargo workspaces or build files.
 """
@@ -319,6 +320,10 @@ class ImportResolver:
         return []
 
     def _cobol(self, path: str, spec: str) -> list[str]:
+        spec = spec.strip("\"'")
+        stem, ext = posixpath.splitext(posixpath.basename(spec))
+        if ext.lower() in _COBOL_EXTS and ext:  # `COPY "xfhfcd3.cpy"`: a file name, not a copybook name
+            spec = stem
         out = [p for p in self.by_stem.get(spec.upper(), ()) if posixpath.splitext(p)[1].lower() in _COBOL_EXTS]
         return sorted(out)[:1]
 

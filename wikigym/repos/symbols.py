@@ -233,6 +233,31 @@ def _js_method(w: _Walker, node: Node, scope, outer) -> None:
     w.add(w.src.text(node.child_by_field_name("name")), "method", node, scope, outer, node.child_by_field_name("body"))
 
 
+def _js_assignment(w: _Walker, node: Node, scope, outer) -> None:
+    """CommonJS-style definitions at declaration level: `exports.f = function () {}` and `obj.f = function f() {}`
+    are functions (express defines its whole API as `app.use = function use(fn) {...}`), `C.prototype.m = ...`
+    is a method of `C`, and `module.exports = function name() {}` is the function `name`."""
+    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+    if left is None or right is None or left.type != "member_expression" or right.type not in _JS_FUNCTION_VALUES:
+        return
+    obj, prop = left.child_by_field_name("object"), left.child_by_field_name("property")
+    obj_text, name = w.src.text(obj).strip(), w.src.text(prop).strip()
+    body = right.child_by_field_name("body")
+    if obj_text == "module" and name == "exports":
+        own = w.src.text(right.child_by_field_name("name")).strip()
+        if own:
+            w.add(own, "function", node, scope, outer, body)
+        return
+    if obj is not None and obj.type == "member_expression" and w.src.text(obj.child_by_field_name("property")) \
+            == "prototype":
+        owner = w.src.text(obj.child_by_field_name("object")).strip()
+        if owner.isidentifier():
+            w.add(name, "method", node, scope, outer, body, parent=owner)
+        return
+    if obj is not None and obj.type == "identifier" or obj_text == "module.exports":
+        w.add(name, "function", node, scope, outer, body)
+
+
 def _ts_module(w: _Walker, node: Node, scope, outer) -> None:
     name = w.src.text(node.child_by_field_name("name")).strip("'\"`")
     kind = "namespace" if node.type == "internal_module" else "module"
@@ -251,6 +276,7 @@ JAVASCRIPT = {
     "lexical_declaration": _js_variables,
     "variable_declaration": _js_variables,
     "export_statement": _wrapper(),
+    "assignment_expression": _js_assignment,
 }
 TYPESCRIPT = {
     **JAVASCRIPT,

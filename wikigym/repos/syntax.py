@@ -131,7 +131,8 @@ class Source:
                 break
             if style == "cobol":
                 if (len(raw) > 6 and raw[6] in "*/") or stripped.startswith("*>"):
-                    collected.append(raw[7:] if len(raw) > 6 and raw[6] in "*/" else stripped[2:])
+                    text = raw[7:] if len(raw) > 6 and raw[6] in "*/" else stripped[2:]
+                    collected.append(text[1:] if raw[6:8] == "*>" else text)  # `*>` in column 7
                     i -= 1
                     continue
                 break

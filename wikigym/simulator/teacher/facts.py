@@ -49,9 +49,12 @@ CITABLE_PATH = re.compile(r"^[A-Za-z0-9/_.-]+$")
 TRUNCATION_MARK = re.compile(
     r"(?:\.\.\.|…)\s*\[?\(?truncated|\[truncated|\(truncated|<truncated|truncated\s*(?:\.\.\.|…)", re.IGNORECASE)
 _TEST_PART = re.compile(r"^(tests?|__tests__|spec|specs|testing|e2e|__mocks__|fixtures?)$")
-_TEST_NAME = re.compile(r"(^test_.*\.py$|_test\.(py|go)$|\.(test|spec)\.[jt]sx?$|^conftest\.py$|Test\.java$)")
-_NON_SOURCE_PART = re.compile(r"^(docs?|examples?|samples?|benchmarks?|scripts?|tools?-?scripts|site|website)$")
+_TEST_NAME = re.compile(r"(^test_.*\.(py|rb|c|cc|cpp)$|_test\.(py|go|c|cc|cpp|rb)$|\.(test|spec)\.[jt]sx?$|^conftest\.py$|"
+                        r"Tests?\.(java|kt|cs|php)$|_spec\.rb$|^tests?\.(c|cc|cpp|go|rs|py|js|ts|rb)$)")
+_NON_SOURCE_PART = re.compile(r"^(docs?|examples?|samples?|benchmarks?|scripts?|tools?-?scripts|site|website|fuzz|"
+                              r"fuzzing)$")
 _PEER_LANGUAGES = frozenset({"go", "java", "kotlin", "csharp", "php", "ruby"})
+_PACKAGE_IMPORT_LANGUAGES = frozenset({"go", "java", "kotlin", "csharp"})
 _CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ENTRY_STEMS = ("__main__", "main", "cli", "app", "index", "server", "run", "cmd")
@@ -107,8 +110,25 @@ class FileFacts:
     doc: str = ""
 
 
-def normalise_kind(kind: str, parent: str | None) -> str:
+# COBOL's units keep their own kinds: a paragraph or section is PERFORMed (a callable), a program is CALLed.
+COBOL_KINDS = {"program": "program", "paragraph": "paragraph", "section": "section", "data": "data",
+               "constant": "constant"}
+CALLABLE_KINDS = ("function", "method", "paragraph", "section")
+_COBOL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_PERFORM = re.compile(r"\bPERFORM\s+([A-Za-z0-9][A-Za-z0-9_-]*)(?:\s+(?:THRU|THROUGH)\s+([A-Za-z0-9][A-Za-z0-9_-]*))?",
+                      re.IGNORECASE)
+_COBOL_CALL = re.compile(r"\bCALL\s+[\"']([A-Za-z0-9][A-Za-z0-9_-]*)[\"']", re.IGNORECASE)
+_PERFORM_NOT_NAMES = frozenset({"UNTIL", "VARYING", "WITH", "TEST", "FOREVER", "TIMES"})
+
+
+def normalise_kind(kind: str, parent: str | None, language: str = "") -> str:
     k = (kind or "").lower()
+    if language == "cobol":
+        return COBOL_KINDS.get(k, "other")
+    if language == "ruby" and k == "module":  # a Ruby module holds methods and constants, like a class
+        return "module"
+    if language == "rust" and k == "macro":  # `macro_rules!`: public API of many crates (anyhow!, bail!)
+        return "macro"
     for word, norm in (("interface", "interface"), ("class", "class"), ("struct", "type"), ("enum", "type"),
                        ("trait", "interface"), ("type", "type"), ("method", "method"), ("constructor", "method"),
                        ("func", "function"), ("def", "function"), ("arrow", "function")):
@@ -138,7 +158,7 @@ def is_auxiliary_path(path: str) -> bool:
 
 
 # A paragraph of a header comment that is a copyright or licence notice, not a description of the code.
-_LICENSE_TEXT = re.compile(
+LICENSE_TEXT = re.compile(
     r"\bcopyright\b|\(c\)\s*(?:\d{4}|[A-Z])|spdx-license-identifier|all rights reserved|this file is part of|"
     r"permission is hereby granted|licensed under|under the terms of|\bgnu (?:lesser |affero )?general public|"
     r"\bapache license|\bmit licen[cs]ed?\b|\bbsd-style licen[cs]e|\blicen[cs]e: |without (?:any )?warranty",
@@ -148,6 +168,12 @@ _DIRECTIVE = re.compile(r"^(?:go:build|\+build|nolint|eslint|jshint|global |pret
                         r"type: ?ignore|noqa|pylint|code generated|auto-?generated|-\*-|vim?:|frozen_string_literal|"
                         r"encoding:|coding[:=]|@flow|@format|@jsx|@preserve|@license)", re.IGNORECASE)
 # Markdown that carries no prose: badges, images, link reference definitions, html tags, headings, rules.
+# Developer notes and placeholders: quoted in a wiki they read as unfinished text (and are not descriptions).
+PLACEHOLDER = re.compile(r"\b(TODO|TBD|FIXME|XXX|HACK)\b|lorem ipsum|coming soon|to be (?:written|documented|added)",
+                         re.IGNORECASE)
+# Authorship and contact lines ('AUTHOR: blink <blinketje@gmail.com>', 'Original definitions by: ...').
+_AUTHORSHIP = re.compile(r"^(?:authors?|maintainers?|contributors?|(?:original )?definitions by|created by|written by)\b"
+                         r"|[\w.+-]+@[\w-]+\.[\w.]+", re.IGNORECASE)
 _MARKUP_LINE = re.compile(r"^(?:\[!\[.*|!\[.*|\[[^\]]+\]:\s*\S+.*|<[^>]*>|#{1,6}\s.*|[-=*_]{3,})$")
 _COMMENT_MARK = re.compile(r"^(/\*\*?!?|\*/|\*|//[/!]?|#+|\"\"\"|\'\'\')\s?")
 
@@ -174,7 +200,7 @@ def _doc_paragraphs(text: str) -> list[str]:
     return paras
 
 
-def _link_safe(text: str) -> str:
+def link_safe(text: str) -> str:
     """Brackets stay (`[]byte`, `map[string]int`) unless they would form a link: `[a](b)` and `[[a]]` are split."""
     text = text.replace("](", "] (")
     while "[[" in text or "]]" in text:
@@ -191,24 +217,33 @@ def clean_doc(text: str | None) -> str:
     if not text:
         return ""
     paras = _doc_paragraphs(text)
-    prose = [p for p in paras if not _LICENSE_TEXT.search(p) and re.search(r"[A-Za-z]{2}", p)]
+    prose = [p for p in paras if not LICENSE_TEXT.search(p) and re.search(r"[A-Za-z]{2}", p)
+             and not re.match(r"(?:TODO|TBD|FIXME|XXX|HACK|NOTE)\b", p, re.IGNORECASE) and not _AUTHORSHIP.search(p)]
     # A one-word paragraph (`/* cJSON */`) names the file rather than describing it, when more follows.
     para = next((p for p in prose if len(p.split()) > 1), prose[0] if len(paras) == 1 and prose else "")
-    para = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", para)  # markdown reference links: [text][ref] -> text
+    # markdown reference links: [text][ref] -> text (not code such as `m[key][0]`)
+    para = re.sub(r"\[([^\]]*)\]\[([^\]]*[A-Za-z][^\]]*)\]", r"\1", para)
     para = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", para)  # inline links: [text](url) -> text
     para = re.sub(r":[a-z]+:`~?!?([^`]+)`", r"\1", para)  # reST roles: :class:`Option` -> Option
     para = re.sub(r"``([^`]+)``", r"\1", para).replace("\\s", "s")
-    para = re.sub(r"\{@link\s+([^}]+)\}", r"\1", para)  # JSDoc {@link X}
+    para = re.sub(r"\{@link(?:plain)?\s+([^}\s]+)(?:\s+[^}]*)?\}", r"\1", para)  # JSDoc/Javadoc {@link X label}
+    para = re.sub(r"\{@(?:code|literal)\s+([^}]+)\}", r"\1", para)  # Javadoc {@code x}
+    # C# XML documentation: <see cref="T:X.JToken"/> -> JToken, <paramref name="x"/> -> x, <c>x</c> -> x.
+    para = re.sub(r'<(?:see|seealso)\s+(?:cref|langword|href)="(?:[A-Z]:)?([^"]+)"\s*/?>(?:</see>)?',
+                  lambda m: m.group(1).split(".")[-1].split("{")[0] if "(" not in m.group(1) else m.group(1), para)
+    para = re.sub(r'<(?:typeparamref|paramref)\s+name="([^"]+)"\s*/?>', r"\1", para)
+    para = re.sub(r"</?(?:c|code|b|i|em|strong|para|summary|remarks|returns|value|tt)>", "", para)
     m = re.match(r"(.+?[.!?])(\s|$)", para)
     sentence = (m.group(1) if m else para).strip()
-    sentence = _link_safe(sentence.replace("`", "'").replace("|", "/"))
-    sentence = sentence.replace("<", "&lt;").replace(">", "&gt;").replace("*", "")
+    sentence = link_safe(sentence.replace("`", "'").replace("|", "/"))
+    sentence = sentence.replace("<", "&lt;").replace(">", "&gt;").replace("**", "")
+    sentence = re.sub(r"(?<![\w*])\*(\w[^*]*?\w|\w)\*(?![\w*])", r"\1", sentence).replace("*", "\\*")  # *emphasis*
     if len(sentence) > 220:
         sentence = sentence[:217].rsplit(" ", 1)[0] + "..."
     if sentence and not sentence.endswith((".", "!", "?", "...")):
         sentence += "."
-    if TRUNCATION_MARK.search(sentence):  # "(truncated; ...)" in a quoted docstring reads as a cut-off page
-        return ""
+    if TRUNCATION_MARK.search(sentence) or PLACEHOLDER.search(sentence):
+        return ""  # "(truncated; ...)" or "TODO" in a quoted docstring reads as a cut-off or unfinished page
     return sentence
 
 
@@ -320,15 +355,21 @@ class RepoFacts:
                 parsed = self.snapshot.parse(path)
             except Exception:  # noqa: BLE001 - a grammar failure on one file must not stop an episode
                 parsed = None
-            for s in (_attr(parsed, "symbols", default=None) or []) if parsed is not None else []:
+            raw_syms = list(_attr(parsed, "symbols", default=None) or []) if parsed is not None else []
+            # A C#/C++/TS namespace or a package is a scope, not a container a reader looks into: what it holds
+            # is top level (JObject in `namespace Newtonsoft.Json.Linq` was '0 top-level definitions').
+            scopes = {str(_attr(x, "name", default="")) for x in raw_syms
+                      if str(_attr(x, "kind", default="")) in ("namespace", "package")}
+            for s in raw_syms:
                 name = str(_attr(s, "name", default="") or "")
                 start = int(_attr(s, "start_line", "start", default=0) or 0)
                 end = int(_attr(s, "end_line", "end", default=start) or start)
-                if not name or not re.match(r"^[A-Za-z_$][A-Za-z0-9_$]*$", name) or not 1 <= start <= end <= n_lines:
+                ok_name = _COBOL_NAME.match(name) if tag == "cobol" else re.match(r"^[A-Za-z_$][A-Za-z0-9_$]*$", name)
+                if not name or not ok_name or not 1 <= start <= end <= n_lines:
                     continue
                 parent = _attr(s, "parent", default=None)
-                parent = str(parent) if parent else None
-                syms.append(Sym(name=name, kind=normalise_kind(str(_attr(s, "kind", default="")), parent), path=path,
+                parent = str(parent) if parent and str(parent) not in scopes else None
+                syms.append(Sym(name=name, kind=normalise_kind(str(_attr(s, "kind", default="")), parent, tag), path=path,
                                 start=start, end=end, parent=parent,
                                 signature=str(_attr(s, "signature", default="") or ""),
                                 doc=clean_doc(_attr(s, "docstring", "doc", default=""))))
@@ -360,7 +401,30 @@ class RepoFacts:
             src = str(src)
             if src in known:
                 out[src] = sorted({str(d) for d in dsts if str(d) in known and str(d) != src})
+        # A Go package import, a Java/Kotlin `pkg.*` or a C# `using Namespace` resolves to every file of the
+        # package: keep the files whose definitions the importer actually names (kotlinx.coroutines' channels
+        # 'built on 83 files' through one wildcard).
+        for src in sorted(out):
+            if out[src] and self.files[src].tag in _PACKAGE_IMPORT_LANGUAGES:
+                idents = self._identifiers(src)
+                out[src] = [d for d in out[src] if self._names(d) & idents]
         return out
+
+    def _identifiers(self, path: str) -> frozenset[str]:
+        try:
+            parsed = self.snapshot.parse(path)
+        except Exception:  # noqa: BLE001 - a planning fact is optional; the episode goes on without it
+            return frozenset()
+        return frozenset(_attr(parsed, "identifiers", default=None) or ()) if parsed is not None else frozenset()
+
+    def _names(self, path: str) -> set[str]:
+        """Every name `path` defines (methods included), as the parser reports them."""
+        try:
+            parsed = self.snapshot.parse(path)
+        except Exception:  # noqa: BLE001 - a planning fact is optional; the episode goes on without it
+            return set()
+        return {str(_attr(x, "name", default="")) for x in (_attr(parsed, "symbols", default=None) or [])
+                if _attr(x, "kind", default="") not in ("package", "namespace")} if parsed is not None else set()
 
     @cached_property
     def imported_by(self) -> dict[str, list[str]]:
@@ -475,6 +539,18 @@ class RepoFacts:
         """`imports` when `src` has an import statement for `dst`, else `uses`."""
         return "imports" if dst in self.imports.get(src, []) else "uses"
 
+    def edge_verb(self, src: str, dst: str) -> str:
+        """How `src` depends on `dst`, in a word: `imports`, `uses` (same package), or for COBOL `calls` (a
+        program) and `copies` (a copybook)."""
+        kind = self.edge_kind(src, dst)
+        if kind == "imports" and self.files.get(src) is not None and self.files[src].tag == "cobol":
+            return "calls" if any(s.kind == "program" for s in self.files[dst].symbols) else "copies"
+        return kind
+
+    @cached_property
+    def has_cobol_edges(self) -> bool:
+        return any(self.imports.get(p) for p, ff in self.files.items() if ff.tag == "cobol")
+
     def dep_line(self, src: str, dst: str) -> int | None:
         """The line of `src` that creates the dependency on `dst`: its import statement, or the first code line
         naming the definition it uses."""
@@ -532,16 +608,30 @@ class RepoFacts:
         if not stem:
             return None
         pat = re.compile(r"(^|[^A-Za-z0-9_])" + re.escape(stem) + r"([^A-Za-z0-9_]|$)")
+        # The imported name itself ends the path (`use Twig\Node\Node;`, `from .node import x` is loose): such a
+        # line is preferred over one where the stem is only a namespace segment (`use Twig\Node\Expression\X;`).
+        last = re.compile(r"(^|[^A-Za-z0-9_])" + re.escape(stem) + r"(\.[A-Za-z]{1,4})?(?=[\"'`;,)}\s>]|$| as )")
+        if self.files.get(src) is not None and self.files[src].tag == "cobol":  # COPY book / CALL 'PROG'
+            cobol = re.compile(r"\b(?:COPY\s+[\"']?|CALL\s+[\"'])" + re.escape(stem) + r"(?![A-Za-z0-9_-])",
+                               re.IGNORECASE)
+            for i, line in enumerate(text.split("\n"), 1):
+                if not ((len(line) > 6 and line[6] in "*/") or line.lstrip().startswith("*>")) \
+                        and cobol.search(line.split("*>")[0]):
+                    return i
+            return None
+        loose: int | None = None
         for i, line in enumerate(text.split("\n"), 1):
             s = line.strip()
-            if s.startswith(("import ", "from ", "#include", "use ", "require")) or "require(" in s or (
+            if s.startswith(("import ", "from ", "#include", "use ", "require", "using ", "mod ", "pub mod ",
+                             "pub(crate) mod ", "pub use ", "pub(crate) use ", "include", "require_once")) \
+                    or "require(" in s or (
                 s.startswith(("export ", "} from")) and " from " in s
-            ):
-                if pat.search(s):
+            ) or (s.startswith('"') and "/" in s):  # Go import blocks: one quoted path a line
+                if last.search(s):
                     return i
-            elif s.startswith('"') and "/" in s and pat.search(s):  # Go import blocks: one quoted path a line
-                return i
-        return None
+                if loose is None and pat.search(s):
+                    loose = i
+        return loose
 
     # -- symbols ----------------------------------------------------------------------------------------------
     @cached_property
@@ -575,9 +665,47 @@ class RepoFacts:
             return []
         tops = [s for s in ff.symbols if s.parent is None and s.kind != "other"] or [
             s for s in ff.symbols if s.kind != "other"]
+        if ff.tag == "cobol":  # a program spans its file: its paragraphs and records are what a reader looks up
+            tops = [s for s in ff.symbols if s.kind != "other"]
         tops.sort(key=lambda s: (-(self.fan_in.get(s.name, 0) * 3 + (2 if s.doc else 0) + min(s.span, 60) / 20),
                                  s.start))
-        return tops[:k]
+        seen: set[str] = set()
+        unique = []
+        for s in tops:  # overloads (`Add` five times in JObject.cs) are one name to a reader
+            if s.name not in seen:
+                seen.add(s.name)
+                unique.append(s)
+        return unique[:k]
+
+    def visibility(self, sym: Sym) -> tuple[bool, str] | None:
+        """(is the definition public, the rule that says so) in its language's own terms, or None when the
+        language has no such notion here (COBOL, data files)."""
+        tag = self.files[sym.path].tag if sym.path in self.files else ""
+        if tag in ("python", "ruby"):
+            return not sym.name.startswith("_"), "no leading underscore"
+        if tag == "go":
+            return sym.name[:1].isupper(), "exported: the name starts with a capital letter"
+        lines = (self.text(sym.path) or "").split("\n")
+        head = ""
+        for ln in range(sym.start, min(sym.end, sym.start + 8) + 1):  # the declaration line, after attributes
+            line = lines[ln - 1].strip() if ln <= len(lines) else ""
+            if line and not line.startswith(("#[", "@", "//", "/*", "*", "[")):
+                head = line
+                break
+        words = set(re.findall(r"[A-Za-z_()]+", head.split("(")[0] if tag not in ("rust",) else head))
+        if tag == "rust":
+            return head.startswith("pub ") or head.startswith("pub(crate)"), "declared `pub`"
+        if tag in ("typescript", "tsx", "javascript"):
+            return head.startswith("export"), "exported"
+        if tag == "php" and sym.parent is None:
+            return True, "PHP classes and functions are always public"
+        if tag in ("java", "csharp", "php"):
+            return "public" in words, "declared `public`"
+        if tag == "kotlin":
+            return not (words & {"private", "internal", "protected"}), "not `private`, `internal` or `protected`"
+        if tag in ("c", "cpp"):
+            return "static" not in words and not sym.name.startswith("_"), "not `static` (visible to other files)"
+        return None
 
     def methods_of(self, cls: Sym) -> list[Sym]:
         ff = self.files.get(cls.path)
@@ -585,7 +713,7 @@ class RepoFacts:
             return []
         # Go methods and Rust impl items live outside the type's own lines: match by parent name in the same file.
         inside = [s for s in ff.symbols if s.parent == cls.name and cls.start <= s.start <= cls.end
-                  and s.kind in ("method", "function")]
+                  and s.kind in ("method", "function", "paragraph", "section")]
         if inside:
             return inside
         return [s for s in ff.symbols if s.parent == cls.name and s.kind in ("method", "function")]
@@ -615,7 +743,7 @@ class RepoFacts:
         Only functions and methods call (a class's span holds its methods' calls, which belong to the methods);
         exception classes are not callees (raising one is not a step of the data flow).
         """
-        if caller.kind not in ("function", "method"):
+        if caller.kind not in CALLABLE_KINDS:
             return []
         cached = self._calls.get(caller.key)
         if cached is not None:
@@ -627,6 +755,8 @@ class RepoFacts:
         text = self.text(caller.path)
         if text is None:
             return []
+        if self.files[caller.path].tag == "cobol":
+            return self._cobol_calls(caller, text)
         reachable = {caller.path, *self.deps.get(caller.path, [])}
         lines = text.split("\n")
         out: list[CallSite] = []
@@ -645,12 +775,58 @@ class RepoFacts:
                          if s.path in reachable and s.kind in ("function", "method", "class") and s != caller]
                 if len(cands) != 1:
                     continue  # ambiguous or unknown: a wrong edge is worse than a missing one
-                callee = cands[0]
+                callee = self._definition_of(cands[0])
                 if callee.key in seen or (callee.path == caller.path and callee.start <= ln <= callee.end):
                     continue
                 seen.add(callee.key)
                 out.append(CallSite(caller=caller, callee=callee, line=ln))
         return out
+
+    def _definition_of(self, sym: Sym) -> Sym:
+        """A C/C++ prototype in a header stands for the function defined in a source file: that definition when
+        exactly one source file defines the name (libyaml's api.c calls through yaml_private.h into parser.c)."""
+        if PurePosixPath(sym.path).suffix not in (".h", ".hh", ".hpp", ".hxx") or sym.kind != "function":
+            return sym
+        defs = [s for s in self.symbols_by_name.get(sym.name, []) if s.kind == "function" and s.span > 1
+                and PurePosixPath(s.path).suffix in (".c", ".cc", ".cpp", ".cxx")]
+        return defs[0] if len(defs) == 1 else sym
+
+    def _cobol_calls(self, caller: Sym, text: str) -> list[CallSite]:
+        """`PERFORM name [THRU name]` (a paragraph or section of the same program) and `CALL 'PROG'` (a program
+        of this or an imported file) inside a paragraph or section, outside comments."""
+        reachable = {caller.path, *self.deps.get(caller.path, [])}
+        lines = text.split("\n")
+        program = next((s for s in self.files[caller.path].symbols if s.kind == "program"
+                        and s.start <= caller.start <= s.end), None)
+        out: list[CallSite] = []
+        seen: set[tuple[str, int, str]] = set()
+        for ln in range(caller.start + 1, caller.end + 1):
+            line = lines[ln - 1]
+            if (len(line) > 6 and line[6] in "*/") or line.lstrip().startswith("*>"):
+                continue
+            code = line.split("*>")[0]
+            found: list[Sym] = []
+            for m in _PERFORM.finditer(code):
+                name = m.group(1)
+                if name.upper() in _PERFORM_NOT_NAMES or not re.search(r"[A-Za-z]", name):
+                    continue
+                found += [s for s in self.files[caller.path].symbols if s.name.upper() == name.upper()
+                          and s.kind in ("paragraph", "section")
+                          and (program is None or program.start <= s.start <= program.end)][:1]
+            for m in _COBOL_CALL.finditer(code):
+                found += [s for s in self.symbols_by_name.get(m.group(1), []) + self.symbols_by_name.get(
+                    m.group(1).upper(), []) if s.kind == "program" and s.path in reachable][:1]
+            for callee in found:
+                if callee.key in seen or callee == caller:
+                    continue
+                seen.add(callee.key)
+                out.append(CallSite(caller=caller, callee=callee, line=ln))
+        return out
+
+    def entry_paragraph(self, program: Sym) -> Sym | None:
+        """The first paragraph or section of a COBOL program (where a CALL enters it)."""
+        return next((s for s in self.files[program.path].symbols if s.kind in ("paragraph", "section")
+                     and program.start <= s.start <= program.end), None)
 
     def call_chains(self, starts: list[Sym], depth: int = 5, limit: int = 400) -> list[list[CallSite]]:
         """Maximal call chains (up to `depth` calls, three branches a step) from each of `starts`, at most `limit`.
@@ -662,6 +838,13 @@ class RepoFacts:
         def walk(sym: Sym, chain: list[CallSite], visited: set[tuple[str, int, str]]) -> None:
             if len(chains) >= limit:
                 return
+            if sym.kind == "program":  # a CALLed COBOL program continues in its first paragraph
+                entry = self.entry_paragraph(sym)
+                if entry is None or entry.key in visited:
+                    if chain:
+                        chains.append(chain)
+                    return
+                sym = entry
             if sym.kind == "class":  # a constructor call continues in the constructor
                 ctor = next((m for m in self.methods_of(sym) if m.name in ("__init__", "constructor", "new")), None)
                 if ctor is None:
@@ -691,7 +874,10 @@ class RepoFacts:
         for p in self.source_files():
             stem = PurePosixPath(p).stem
             text = self.text(p) or ""
-            if (stem in _ENTRY_STEMS and not self.imported_by.get(p)) or "if __name__ == \"__main__\"" in text \
+            cobol_main = (self.files[p].tag == "cobol" and re.search(r"\bSTOP\s+RUN\b", text, re.IGNORECASE)
+                          and not self.dependents.get(p))
+            if cobol_main or (stem in _ENTRY_STEMS and not self.imported_by.get(p)) \
+                    or "if __name__ == \"__main__\"" in text \
                     or "if __name__ == '__main__'" in text or re.search(r"^func main\(\)", text, re.MULTILINE) \
                     or stem in ("__main__", "main", "cli"):
                 out.append(p)

@@ -100,7 +100,8 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "them."),
     ),
     "component.impact_top": (
-        "**User Impact**: no other module depends on it; it is reached directly, as an entry point or a script.",
+        ("**User Impact**: no other module of the repository depends on it: it is used from outside the repository "
+         "or run directly."),
         ("**User Impact**: it sits at the top of the dependency graph: users reach it directly, not through other "
         "modules."),
     ),
@@ -151,6 +152,14 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "`{caller}` calls {callee}() at `{site}`.\n   `{callee}` is defined at `{def_ref}`.",
         "At `{site}`, `{caller}` hands off to {callee}().\n   `{callee}` lives at `{def_ref}`.",
         "`{caller}` invokes {callee}() (`{site}`).\n   Definition of `{callee}`: `{def_ref}`.",
+    ),
+    "flow.step_perform": (
+        "`{caller}` performs paragraph `{callee}` at `{site}`.\n   `{callee}` is defined at `{def_ref}`.",
+        "At `{site}`, `{caller}` runs `PERFORM {callee}`.\n   `{callee}` lives at `{def_ref}`.",
+    ),
+    "flow.step_call": (
+        "`{caller}` calls program `{callee}` at `{site}`.\n   `{callee}` is defined at `{def_ref}`.",
+        "At `{site}`, `{caller}` hands off to program `{callee}` with a `CALL`.\n   `{callee}` lives at `{def_ref}`.",
     ),
     "import.edge": (
         "`{src}` imports `{dst}` (`{ref}`).",

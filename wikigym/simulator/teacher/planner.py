@@ -22,14 +22,17 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from wikigym.simulator.teacher.facts import CITABLE_PATH, CallSite, RepoFacts, Sym
+from wikigym.simulator.teacher.facts import CALLABLE_KINDS, CITABLE_PATH, CallSite, RepoFacts, Sym
 from wikigym.simulator.teacher.phrasing import Phraser
 
 MAX_COMPONENTS = 8
 MAX_READS_PER_COMPONENT = 5
 MAX_RELATED = 4
 SPLIT_BELOW = 5  # split large directories while there are fewer components than this
+DOMINANT_SHARE = 0.3  # ...or while one directory holds more than 2 x this share of the files
 _INDEX_STEMS = ("__init__", "index", "mod", "lib", "__main__")
+_C_SOURCES = (".c", ".cc", ".cpp", ".cxx")
+_C_HEADERS = (".h", ".hpp", ".hh", ".hxx")
 HUB, OVERVIEW, DATAFLOW, GUIDE, GLOSSARY = (
     "README.md", "architecture/overview.md", "architecture/data-flow.md", "guides/getting-started.md", "glossary.md")
 
@@ -126,6 +129,17 @@ def find_components(facts: RepoFacts) -> list[Component]:
         parts = rel.split("/")
         unit = (f"{root}/{parts[0]}" if root else parts[0]) if len(parts) > 1 else p
         units.setdefault(unit, []).append(p)
+    # A C/C++ source and its header (cJSON.c + cJSON.h) are one unit, named after the source.
+    for u in [u for u in units if u in units[u] and PurePosixPath(u).suffix in _C_SOURCES]:
+        for ext in _C_HEADERS:
+            h = str(PurePosixPath(u).with_suffix(ext))
+            if h in units and units[h] == [h]:
+                units[u] = sorted(units[u] + units.pop(h))
+                break
+    # Units that define nothing (re-export barrels, a doc.go) make empty pages: left out while others define.
+    substantial = {u: fs for u, fs in units.items() if any(_defines(facts, f) for f in fs)}
+    if substantial:
+        units = substantial
     dir_units = {u: fs for u, fs in units.items() if u not in fs}
     file_units = {u: fs for u, fs in units.items() if u in fs}
 
@@ -154,27 +168,43 @@ def find_components(facts: RepoFacts) -> list[Component]:
     else:
         items = list(dir_units.items()) + [
             (u, fs) for u, fs in file_units.items()
-            if facts.files[fs[0]].n_lines >= 15 and PurePosixPath(u).stem not in _INDEX_STEMS]
+            if facts.files[fs[0]].n_lines >= 15 and PurePosixPath(u).stem not in _INDEX_STEMS and _defines(facts, u)]
         if not items:
             items = list(units.items())
         chosen = sorted(items, key=lambda kv: (-weight(kv[1]), kv[0]))
     chosen = chosen[:MAX_COMPONENTS]
 
-    # Few, large components read poorly: split the largest directory into its sub-directories and files.
-    while len(chosen) < SPLIT_BELOW:
-        big = [(u, fs) for u, fs in chosen if u not in fs and u != "." and len(fs) >= 2]
+    # Few, large components read poorly: split the largest directory into its sub-directories and files, also
+    # when it dwarfs the others (zod's src/v4 held 107 of 125 files).
+    split: set[str] = set()
+    while True:
+        big = [(u, fs) for u, fs in chosen if u not in fs and u != "." and len(fs) >= 2 and u not in split]
         if not big:
             break
         unit, files = max(big, key=lambda kv: (weight(kv[1]), kv[0]))
+        total = sum(len(fs) for _, fs in chosen)
+        if len(chosen) >= SPLIT_BELOW and not (len(files) >= 2 * DOMINANT_SHARE * total and len(files) >= 12):
+            break
+        split.add(unit)
         subs: dict[str, list[str]] = {}
         for p in files:
             rest = p[len(unit) + 1:].split("/")
             sub = f"{unit}/{rest[0]}" if len(rest) > 1 else p
             subs.setdefault(sub, []).append(p)
         subs = {u: fs for u, fs in subs.items()
-                if u not in fs or (facts.files[u].n_lines >= 25 and PurePosixPath(u).stem not in _INDEX_STEMS)}
-        if len(subs) < 2 or len(chosen) - 1 + len(subs) > MAX_COMPONENTS:
+                if u not in fs or (facts.files[u].n_lines >= 25 and PurePosixPath(u).stem not in _INDEX_STEMS
+                                   and _defines(facts, u))}
+        if len(subs) < 2:
             break
+        room = MAX_COMPONENTS - (len(chosen) - 1)
+        if len(subs) > room:
+            # A wide directory (a Ruby gem's lib/rack with 60 files): its heaviest parts become components and
+            # the rest stays together under the directory's own name, rather than one component for everything.
+            keep = dict(sorted(subs.items(), key=lambda kv: (-weight(kv[1]), kv[0]))[:room - 1])
+            rest = sorted(p for p in files if not any(p in fs for fs in keep.values()))
+            if len(keep) < 2 or not rest:
+                break
+            subs = {**keep, unit: rest}
         chosen = [kv for kv in chosen if kv[0] != unit] + sorted(subs.items())
         chosen.sort(key=lambda kv: (-weight(kv[1]), kv[0]))
 
@@ -203,6 +233,11 @@ def find_components(facts: RepoFacts) -> list[Component]:
     return comps
 
 
+def _defines(facts: RepoFacts, path: str) -> bool:
+    """A file that defines something (a Go `doc.go` holds only the package comment: no page of its own)."""
+    return any(s.kind != "other" for s in facts.files[path].symbols)
+
+
 _ENTRY_VERBS = re.compile(r"^(main|run|invoke|handle|process|execute|serve|start|dispatch|call|parse|load|generate|"
                           r"build|render|convert|make|create|apply|send|fetch|read|write|update|sync)", re.IGNORECASE)
 
@@ -227,8 +262,10 @@ def choose_chain(facts: RepoFacts, comps: list[Component], phr: Phraser) -> list
     starts: list[Sym] = []
     for path in facts.entry_points() + facts.centrality()[:8]:
         for s in facts.files[path].symbols:
-            if s.kind in ("function", "method") and s not in starts:
+            if s.kind in CALLABLE_KINDS and s not in starts:
                 starts.append(s)
+    # Only definitions that call something start a chain (a header's prototypes come first in C and call nothing).
+    starts = [s for s in starts if facts.calls_from(s)]
     starts.sort(key=lambda s: (s.name.startswith("_"), not _ENTRY_VERBS.match(s.name)))
     chains = facts.call_chains(starts[:40])
     if not chains:

@@ -25,7 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from wikigym.simulator.teacher import mermaid
-from wikigym.simulator.teacher.facts import CITABLE_PATH, LANGUAGE_NAME, TRUNCATION_MARK, RepoFacts, Sym, fence_tag
+from wikigym.simulator.teacher.facts import (
+    CITABLE_PATH,
+    LANGUAGE_NAME,
+    LICENSE_TEXT,
+    PLACEHOLDER,
+    TRUNCATION_MARK,
+    RepoFacts,
+    Sym,
+    link_safe,
+    fence_tag,
+)
 from wikigym.simulator.teacher.phrasing import Phraser
 from wikigym.simulator.teacher.planner import (
     DATAFLOW,
@@ -45,7 +55,9 @@ SNIPPET_MIN = 5
 _TRANSFORM = re.compile(r"(parse|load|read|write|encode|decode|serial|render|convert|transform|format|dump|save|"
                         r"validate|build|compile|process)", re.IGNORECASE)
 _KIND_WORD = {"class": "class", "interface": "interface", "type": "type", "function": "function",
-              "method": "method", "other": "definition"}
+              "method": "method", "other": "definition", "program": "program", "paragraph": "paragraph",
+              "section": "section", "data": "data record", "constant": "constant", "module": "module",
+              "macro": "macro"}
 
 
 @dataclass
@@ -196,6 +208,36 @@ def _default_title(ctx: WriteContext, target: str) -> str:
     return title_case(PurePosixPath(target).parent.name if stem == "index" else stem)
 
 
+def _code_start(lines: list[str]) -> int:
+    """The first line (1-based) after a file's leading blank lines and comment blocks (a licence header is not what
+    a reader should see first); 1 when the file is all comments."""
+    in_block = False
+    for i, raw in enumerate(lines, 1):
+        s = raw.strip()
+        if in_block:
+            in_block = "*/" not in s
+            continue
+        if not s or s.startswith(("//", "*>", "--", "<?php")) or (s.startswith("#") and not s.startswith(
+                ("#include", "#define", "#if", "#import", "#pragma", "#[", "#!"))):
+            continue
+        if len(raw) > 6 and raw[6] in "*/" and not raw[:6].strip():  # fixed-format COBOL comment line
+            continue
+        if s.startswith("/*"):
+            in_block = "*/" not in s[2:]
+            continue
+        return i
+    return 1
+
+
+def _call_text(callee: Sym) -> str:
+    """How a call reads in a sequence diagram: `name()`, or COBOL's `PERFORM NAME` / `CALL NAME`."""
+    if callee.kind in ("paragraph", "section"):
+        return f"PERFORM {callee.name}"
+    if callee.kind == "program":
+        return f"CALL {callee.name}"
+    return f"{callee.name}()"
+
+
 def _kind(sym: Sym) -> str:
     return _KIND_WORD.get(sym.kind, "definition")
 
@@ -259,7 +301,13 @@ def _symbol_section(ctx: WriteContext, c: Citer, s: Sym, level: str = "###") -> 
     else:
         lead = ctx.phr.say("symbol.lead_plain", name=s.name, kind=_kind(s), ref=ref, used=used)
     parts = [f"{level} `{s.name}`", lead, block]
-    if s.kind in ("class", "interface", "type"):
+    if s.kind == "program":
+        paras = ctx.facts.methods_of(s)
+        refs = [f"- `{m.name}` (`{r}`)" + (f": {m.doc}" if m.doc else "") for m in paras[:8]
+                if (r := _sym_ref(c, m))]
+        if refs:
+            parts.append("Its procedure division, paragraph by paragraph:\n\n" + "\n".join(refs))
+    elif s.kind in ("class", "interface", "type", "module"):
         methods = list({m.name: m for m in reversed(ctx.facts.methods_of(s))
                         if not m.name.startswith("__") or m.name == "__init__"}.values())[::-1]
         # One method per line: a line's backticked names must all match the citation on that line.
@@ -302,7 +350,9 @@ def _design_notes(ctx: WriteContext, comp: Component, files: list[str]) -> str:
     if not tops:
         return ""
     lines = sum(f.files[p].n_lines for p in files)
-    public = [s.name for s in tops if not s.name.startswith("_")]
+    vis = [(s, f.visibility(s)) for s in tops]
+    rule = next((v[1] for _, v in vis if v), "")
+    public = [s.name for s, v in vis if v and v[0]]
     documented = sum(1 for s in tops if s.doc)
     kinds: dict[str, int] = {}
     for s in tops:
@@ -311,8 +361,8 @@ def _design_notes(ctx: WriteContext, comp: Component, files: list[str]) -> str:
                           for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
     notes = [f"- **Size**: {lines} lines in the files read here, with {kind_text} at the top level."]
     if public:
-        notes.append(f"- **Public surface**: {len(public)} of {len(tops)} top-level names are public (no leading "
-                     f"underscore), for example {_names(public, 4)}.")
+        notes.append(f"- **Public surface**: {len(public)} of {len(tops)} top-level names are public ({rule}), "
+                     f"for example {_names(public, 4)}.")
     notes.append(f"- **Documentation**: {documented} of {len(tops)} top-level definitions carry a docstring or doc "
                  "comment" + ("; the descriptions above quote them." if documented else "."))
     ext = []
@@ -360,7 +410,7 @@ def _component_edges(ctx: WriteContext) -> list[tuple[Component, Component, str,
 
 
 def _edge_label(ctx: WriteContext, src: str, dst: str) -> str:
-    return ctx.facts.edge_kind(src, dst)
+    return ctx.facts.edge_verb(src, dst)
 
 
 def _edge_sentence(ctx: WriteContext, c: Citer, src: str, dst: str, short: bool = True) -> str | None:
@@ -372,43 +422,75 @@ def _edge_sentence(ctx: WriteContext, c: Citer, src: str, dst: str, short: bool 
     if not r:
         return None
     a, b = (PurePosixPath(src).name, PurePosixPath(dst).name) if short else (src, dst)
-    if f.edge_kind(src, dst) == "imports":
+    verb = f.edge_verb(src, dst)
+    if verb == "calls":
+        return f"`{a}` calls the program in `{b}` (`{r}`)."
+    if verb == "copies":
+        return f"`{a}` copies the copybook `{b}` (`{r}`)."
+    if verb == "imports":
         return ctx.phr.say("import.edge", src=a, dst=b, ref=r)
     return f"`{a}` uses `{f.used_name(src, dst)}`, defined in `{b}` (`{r}`)."
 
 
 def _edges_note(ctx: WriteContext) -> str:
-    """What an arrow means: import statements, and for same-package code also uses of another file's definitions."""
+    """What an arrow means: import statements (COBOL: COPY and CALL), and for same-package code also uses of another
+    file's definitions."""
+    statements = ("import statements, COPY statements and static CALLs" if ctx.facts.has_cobol_edges
+                  else "import statements")
     if ctx.facts.has_uses:
-        return ("edges are import statements, or uses of a definition from another file of the same package, "
+        return (f"edges are {statements}, or uses of a definition from another file of the same package, "
                 "which needs no import")
-    return "edges are import statements"
+    return f"edges are {statements}"
+
+
+_DESCRIPTIVE = re.compile(r"\b(?:library|framework|tool(?:kit)?|package|module|parser|implementation|engine|client|"
+                          r"server|sdk|is an?|provides|lets you|allows|helps)\b", re.IGNORECASE)
 
 
 def _readme_paragraph(text: str) -> tuple[str, int, int] | None:
-    """The README's first prose paragraph (links and markup flattened) with its line range."""
+    """The README paragraph that says what the project is (links and markup flattened) with its line range.
+
+    Of the first prose paragraphs (a `>` tagline counts; badges, link definitions, lists, tables, licence notes and
+    placeholders do not), the first that reads as a description (`... library for ...`, `X is a ...`), else the
+    first one.
+    """
     lines = text.split("\n")
     i, in_code = 0, False
-    while i < len(lines):
+    candidates: list[tuple[str, int, int]] = []
+    while i < len(lines) and len(candidates) < 5:
         s = lines[i].strip()
         if s.startswith(("```", "~~~")):
             in_code = not in_code
             i += 1
             continue
-        if in_code or not s or s.startswith(("#", "<", "!", "[!", "|", "-", "*", ">", "=")) or s.endswith("==="):
+        heading = re.match(r"^#{1,3}\s+(.+?)\s*#*$", s) if not in_code else None
+        if heading and " - " in heading.group(1) and _DESCRIPTIVE.search(heading.group(1)):
+            # `# LibYAML - A C library for parsing and emitting YAML.`: the tagline after the dash
+            tagline = heading.group(1).split(" - ", 1)[1].strip()
+            if len(tagline.split()) >= 5:
+                candidates.append((link_safe(re.sub(r"[*`]", "", tagline)), i + 1, i + 1))
+        if in_code or not s or s.startswith(("#", "<", "!", "[!", "|", "=")) or s.endswith("===") \
+                or re.match(r"^(?:[-*+]\s|[-*_]{3,}\s*$)", s) \
+                or re.match(r"^\[[^\]]+\]:\s*\S", s):  # markdown link reference definitions (badge URLs)
             i += 1
             continue
         j = i
         while j < len(lines) and lines[j].strip() and not lines[j].strip().startswith(("#", "```", "|", "- ", "* ")):
             j += 1
-        para = " ".join(x.strip() for x in lines[i:j])
+        para = " ".join(re.sub(r"^>\s?", "", x.strip()) for x in lines[i:j])
         para = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", para)
         para = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", para)
-        para = re.sub(r"<[^>]+>", "", para).replace("`", "'").replace("[", "(").replace("]", ")").strip()
-        if len(para.split()) >= 6:
-            return para[:600], i + 1, j
+        para = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", para)  # reference links: [text][ref] -> text
+        para = link_safe(re.sub(r"<[^>]+>", "", para).replace("`", "'")).strip()
+        para = re.sub(r"\*+", "", para)  # bold and italic markers read as plain text in a quote
+        first = re.match(r"(.+?[.!?:])(\s|$)", para)
+        instruction = para.endswith(":") or re.match(r"(?:To|If|For more|See|Run|Install|Please|Note)\b", para) \
+            or (first is not None and first.group(1).endswith("?"))  # how-to steps and questions describe nothing
+        if len(para.split()) >= 6 and not PLACEHOLDER.search(para) and not TRUNCATION_MARK.search(para) \
+                and not LICENSE_TEXT.search(para) and not instruction:
+            candidates.append((para[:600], i + 1, j))
         i = j + 1
-    return None
+    return next((c for c in candidates if _DESCRIPTIVE.search(c[0])), candidates[0] if candidates else None)
 
 
 # -- page kinds ------------------------------------------------------------------------------------------------------
@@ -432,6 +514,8 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
                "")
     concerns = [(p, f.files[p].doc.rstrip(".")) for p in read_files if f.files[p].doc and f.files[p].doc != doc]
     n_defs = sum(1 for p in comp.files for s in f.files[p].symbols if s.parent is None)
+    if n_defs == 0:  # all inside types or impl blocks (a Rust impls.rs): count the definitions themselves
+        n_defs = sum(1 for p in comp.files for s in f.files[p].symbols if s.kind != "other")
     title = title_case(comp.name)
     where = {"unit": comp.where, "unit_cap": _cap(comp.where)}
     intro = (phr.say("component.intro_doc", name=title, doc=doc, **where) if doc else
@@ -510,6 +594,18 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
                f"components ({_edges_note(ctx)}):\n\n" + mermaid.fenced(diagram)
         if edge_refs:
             arch += "\n\n" + "\n".join(f"- {e}" for e in edge_refs)
+    else:
+        # No dependency to draw: show what the key files define instead (each node is a definition cited below).
+        s_nodes = [(p, PurePosixPath(p).name) for p in read_files[:3]]
+        s_edges = []
+        for p in read_files[:3]:
+            for sym in [x for x in syms if x.path == p][:4]:
+                s_nodes.append((f"sym:{p}:{sym.start}", f"{sym.name} ({_kind(sym)})"))
+                s_edges.append((p, f"sym:{p}:{sym.start}", "defines"))
+        if len(s_edges) >= 2:
+            arch = ("## Architecture\n\n" + f"{_cap(comp.where)} has no dependency on the other components; its key "
+                    "files and the main definitions in each:\n\n"
+                    + mermaid.fenced(mermaid.flowchart(s_nodes, s_edges, direction=phr.pick(["LR", "TD"]))))
 
     table = _symbols_table(c, sorted(syms, key=lambda s: (s.path, s.start))[:12])
     table = f"## Key Components\n\n{table}" if table else ""
@@ -519,9 +615,11 @@ def _component(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     sections = [sec for s in detail_syms[:ctx.style.get("details", 5)] if (sec := _symbol_section(ctx, c, s))]
     if not sections:
         for p in read_files[:2]:
-            block = c.block(p, 1, f.files[p].n_lines)
+            start = _code_start(c.lines(p) or [])
+            block = c.block(p, start, f.files[p].n_lines)
             if block:
-                sections.append(f"### `{PurePosixPath(p).name}`\n\nThe start of `{p}`:\n\n{block}")
+                lead = f"The start of `{p}`" if start == 1 else f"The code of `{p}`, after its header comment"
+                sections.append(f"### `{PurePosixPath(p).name}`\n\n{lead}:\n\n{block}")
     how = (phr.pick(["## How It Works", "## Implementation Details", "## Detailed Walkthrough"]) + "\n\n"
            + "\n\n".join(sections)) if sections else ""
 
@@ -661,7 +759,7 @@ def _overview(spec: PageSpec, ctx: WriteContext) -> PageDraft:
         diagram = mermaid.flowchart(nodes, [(a.slug, b.slug, _edge_label(ctx, s_, d_)) for a, b, s_, d_ in edges],
                                     direction=phr.pick(["LR", "TD"]))
         intro = ("Components and the import dependencies between them (an arrow points from the importer to the "
-                 "module it imports):") if not f.has_uses else (
+                 "module it imports):") if not (f.has_uses or f.has_cobol_edges) else (
                  "Components and the dependencies between them (an arrow points from the code that depends to the "
                  f"code it depends on; {_edges_note(ctx)}):")
         text = ["## System Architecture", "", intro, "", mermaid.fenced(diagram)]
@@ -669,10 +767,11 @@ def _overview(spec: PageSpec, ctx: WriteContext) -> PageDraft:
         for a, b, src, dst in edges[:8]:
             ln = f.dep_line(src, dst)
             r = c.ref(src, ln) if ln else None
-            verb = "imports" if f.edge_kind(src, dst) == "imports" else "depends on"
-            if r and verb == "imports":
-                refs.append(f"- {_component_link(ctx, page, a)} imports {_component_link(ctx, page, b)}: "
-                            f"`{PurePosixPath(src).name}` imports `{PurePosixPath(dst).name}` at `{r}`.")
+            verb = {"imports": "imports", "calls": "calls", "copies": "copies"}.get(f.edge_verb(src, dst),
+                                                                                  "depends on")
+            if r and verb != "depends on":
+                refs.append(f"- {_component_link(ctx, page, a)} {verb} {_component_link(ctx, page, b)}: "
+                            f"`{PurePosixPath(src).name}` {verb} `{PurePosixPath(dst).name}` at `{r}`.")
             elif r:
                 refs.append(f"- {_component_link(ctx, page, a)} depends on {_component_link(ctx, page, b)}: "
                             f"`{PurePosixPath(src).name}` uses `{f.used_name(src, dst)}`, defined in "
@@ -695,7 +794,8 @@ def _overview(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     entry_secs = []
     for p in entries[:2]:
         main = _main_of(f, p) or next(iter(f.top_symbols(p, 1)), None)
-        block = c.block(p, main.start, main.end) if main else c.block(p, 1, f.files[p].n_lines)
+        block = (c.block(p, main.start, main.end) if main else
+                 c.block(p, _code_start(c.lines(p) or []), f.files[p].n_lines))
         if block:
             lead = (f"`{p}` starts the program; its `{main.name}` {_kind(main)} is shown below." if main
                     else f"`{p}` starts the program.")
@@ -712,7 +812,8 @@ def _overview(spec: PageSpec, ctx: WriteContext) -> PageDraft:
         rng = _manifest_range(ctx.reads[m], m)
         block = c.block(m, rng[0], rng[1]) if rng else None
         if block:
-            stack += [f"`{m}` declares the build and dependencies:", "", block, ""]
+            lead = f"`{m}` declares the dependencies:" if rng[2] else f"`{m}` is the project's manifest; it opens with:"
+            stack += [lead, "", block, ""]
     if len(stack) > 2:
         parts.append("\n".join(stack).rstrip())
 
@@ -802,7 +903,7 @@ def _data_flow(spec: PageSpec, ctx: WriteContext) -> PageDraft:
         names = {p: PurePosixPath(p).name for p in order}
         if len(set(names.values())) < len(order):
             names = {p: p for p in order}
-        msgs = [(cs.caller.path, cs.callee.path, f"{cs.callee.name}()", False) for cs in chain]
+        msgs = [(cs.caller.path, cs.callee.path, _call_text(cs.callee), False) for cs in chain]
         msgs += [(cs.callee.path, cs.caller.path, f"{cs.callee.name} returns", True) for cs in reversed(chain)]
         diagram = mermaid.sequence([(p, names[p]) for p in order], msgs)
         parts.append(f"## Request Lifecycle\n\nThe call chain starting at `{chain[0].caller.name}`, as written in the "
@@ -812,7 +913,9 @@ def _data_flow(spec: PageSpec, ctx: WriteContext) -> PageDraft:
             site = c.ref(cs.caller.path, cs.line)
             dref = _sym_ref(c, cs.callee)
             if site and dref:
-                steps.append(f"{i}. " + phr.say("flow.step", caller=cs.caller.name, callee=cs.callee.name, site=site,
+                key = {"paragraph": "flow.step_perform", "section": "flow.step_perform",
+                       "program": "flow.step_call"}.get(cs.callee.kind, "flow.step")
+                steps.append(f"{i}. " + phr.say(key, caller=cs.caller.name, callee=cs.callee.name, site=site,
                                                 def_ref=dref))
         step_text = "## Step by Step\n\n" + "\n".join(steps)
         blocks = []
@@ -874,7 +977,8 @@ def _guide(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     for m in manifests[:2]:
         rng = _manifest_range(ctx.reads[m], m)
         r = c.ref(m, rng[0], rng[1]) if rng else None
-        pre.append(f"- The project's manifest `{m}`" + (f" (dependencies at `{r}`)." if r else "."))
+        what = "dependencies at" if rng and rng[2] else "see"
+        pre.append(f"- The project's manifest `{m}`" + (f" ({what} `{r}`)." if r else "."))
     parts.append("\n".join(pre))
     cmds = _install_commands(set(f.manifests()))
     if cmds:
@@ -995,8 +1099,9 @@ def _glossary(spec: PageSpec, ctx: WriteContext) -> PageDraft:
         if p is None:
             continue
         r = c.ref(p, 1, f.files[p].n_lines)
-        doc = f.files[p].doc or (f"{len(comp.files)} file(s) of code around "
-                                 f"{_names([s.name for s in f.top_symbols(p, 2)], 2)}.")
+        around = _names([s.name for s in f.top_symbols(p, 2)], 2)
+        doc = f.files[p].doc or (f"{len(comp.files)} file(s) of code around {around}." if around
+                                 else f"{len(comp.files)} file(s) of code.")
         lk = _link(ctx, page, comp.page, title_case(comp.name)) or title_case(comp.name)
         modules.append(f"- {lk} ({comp.where}): {doc} Main file `{r}`.")
     if modules:
@@ -1033,7 +1138,7 @@ def _topic(spec: PageSpec, ctx: WriteContext) -> PageDraft:
     if not secs:
         for p in files[:2]:
             n = f.files[p].n_lines if p in f.files else len(ctx.reads[p].split("\n"))
-            b = c.block(p, 1, n)
+            b = c.block(p, _code_start(c.lines(p) or []), n)
             if b:
                 secs.append(f"### `{PurePosixPath(p).name}`\n\n{b}")
     if secs:
@@ -1050,11 +1155,13 @@ def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()[:200]
 
 
-def _manifest_range(text: str, name: str) -> tuple[int, int] | None:
-    """The dependency section of a manifest (1-based inclusive), else its first lines."""
+def _manifest_range(text: str, name: str) -> tuple[int, int, bool] | None:
+    """(first line, last line, is it the dependency section) of a manifest, 1-based inclusive: the dependency
+    section when there is one, else its first lines after any header comment."""
     lines = text.split("\n")
-    start_pat = {"pyproject.toml": r"^\s*dependencies\s*=\s*\[", "package.json": r'^\s*"dependencies"\s*:',
-                 "go.mod": r"^require\s*\(", "Cargo.toml": r"^\[dependencies\]",
+    start_pat = {"pyproject.toml": r"^\s*dependencies\s*=\s*\[|^\[tool\.poetry\.dependencies\]",
+                 "package.json": r'^\s*"dependencies"\s*:',
+                 "go.mod": r"^require\s*\(", "Cargo.toml": r"^\[(?:dev-)?dependencies[.\]]",
                  "requirements.txt": r"\S"}.get(name)
     if start_pat:
         for i, line in enumerate(lines, 1):
@@ -1067,9 +1174,10 @@ def _manifest_range(text: str, name: str) -> tuple[int, int] | None:
                             end += 1
                         break
                     end += 1
-                return i, max(end, i)
+                return i, max(end, i), True
     n = len(lines) - (1 if lines and lines[-1] == "" else 0)
-    return (1, min(n, 15)) if n >= 1 else None
+    start = _code_start(lines)  # not a generated-file or licence header
+    return (start, min(n, start + 14), False) if n >= start else None
 
 
 def _scripts(text: str, name: str) -> list[tuple[str, str, int]]:
@@ -1163,6 +1271,8 @@ def _run_section(ctx: WriteContext, c: Citer) -> str:
                 cmd = f"python -m {module}" if in_pkg else f"python {p}"
                 if main is None:
                     main = Sym("__main__", "other", p, guard, min(len(lines), guard + 3))
+        elif f.files[p].tag == "cobol":
+            cmd, main = _cobol_build(f, p)
         if not cmd or main is None:
             continue
         block = c.block(p, main.start, main.end, limit=16)
@@ -1172,6 +1282,25 @@ def _run_section(ctx: WriteContext, c: Citer) -> str:
         return ""
     return "## How to Run\n\nThe entry points found in the code, and the command that starts each:\n\n" + \
         "\n\n".join(items)
+
+
+def _cobol_build(f: RepoFacts, path: str) -> tuple[str | None, Sym | None]:
+    """GnuCOBOL's command for a main program: the programs it CALLs (transitively) compile with it into one
+    executable, copybook directories go on `-I`; shown with the program's first paragraph."""
+    program = next((s for s in f.files[path].symbols if s.kind == "program"), None)
+    entry = f.entry_paragraph(program) if program else None
+    if entry is None:
+        return None, None
+    units, todo = [path], [path]
+    while todo:
+        for d in f.deps.get(todo.pop(), []):
+            if d not in units and any(s.kind == "program" for s in f.files[d].symbols):
+                units.append(d)
+                todo.append(d)
+    books = sorted({posixpath.dirname(d) or "." for u in units for d in f.deps.get(u, [])
+                    if not any(s.kind == "program" for s in f.files[d].symbols)})
+    flags = "".join(f" -I {b}" for b in books)
+    return f"cobc -x{flags} {' '.join(units)}", entry
 
 
 def _modification_patterns(ctx: WriteContext, c: Citer) -> list[str]:
@@ -1207,13 +1336,14 @@ def _modification_patterns(ctx: WriteContext, c: Citer) -> list[str]:
     if len(out) < 2:
         for comp in ctx.plan.components[:3]:
             p = next((p for p in comp.key_files if c.has(p)), None)
-            funcs = [s for s in f.top_symbols(p, 6) if s.kind == "function"] if p else []
+            funcs = [s for s in f.top_symbols(p, 6) if s.kind in ("function", "paragraph")] if p else []
             if p and len(funcs) >= 2:
                 refs = [f"- `{s.name}` (`{r}`)" + (f": {s.doc}" if s.doc else "") for s in funcs[:3]
                         if (r := _sym_ref(c, s))]
                 lk = _link(ctx, c.page, comp.page)
+                unit = "paragraphs (each one PERFORMed by name)" if funcs[0].kind == "paragraph" else "functions"
                 out.append(f"### Extending the {title_case(comp.name)} component\n\nNew behaviour in `{p}` sits "
-                           f"beside its existing functions, which show the conventions to follow:\n\n"
+                           f"beside its existing {unit}, which show the conventions to follow:\n\n"
                            + "\n".join(refs) + (f"\n\nSee {lk}." if lk else ""))
             if len(out) >= 2:
                 break
