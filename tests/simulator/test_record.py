@@ -306,3 +306,18 @@ def test_out_inside_the_recorded_repository_is_refused(tmp_path: Path) -> None:
     res = runner.invoke(app, ["record", "--repo", str(repo), "--out", str(repo / "runs" / "x"), "--quiet"])
     assert res.exit_code == 2 and "is inside the repository" in res.output
     assert not (repo / "runs").exists(), "nothing is written into the repository"
+
+
+def test_scoring_without_the_mermaid_parser_stops_with_one_line(tmp_path: Path) -> None:
+    """A reward computed without the Mermaid parser would punish every diagram alike: refuse it, keep the run."""
+    out = tmp_path / "run"
+    env = dict(os.environ, WIKIGYM_NODE_MODULES=str(tmp_path / "no-node-modules"))
+    (tmp_path / "no-node-modules").mkdir()
+    proc = subprocess.run([sys.executable, "-m", "wikigym.cli", "record", "--repo", str(example_repo_path()),
+                           "--episodes", "1", "--out", str(out), "--quiet"], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert "Traceback" not in proc.stderr and any("cannot score episodes for training" in line and "npm ci" in line
+                                                  for line in lines), proc.stderr
+    assert not (out / "trajectories.jsonl").exists() or not read_episodes(out / "trajectories.jsonl")

@@ -312,10 +312,10 @@ def _score_hook(wiki_dir: Path, snapshot: Any, episode: Episode) -> dict[str, An
     """Score a finished episode with `wikigym.verifier.verify_episode` (by task kind) when the verifier is installed,
     else None."""
     try:
-        from wikigym.verifier import verify_episode
+        from wikigym.verifier import require_complete, verify_episode
     except ImportError:
         return None
-    score = verify_episode(episode, snapshot, wiki_dir=wiki_dir)
+    score = require_complete(verify_episode(episode, snapshot, wiki_dir=wiki_dir))
     return score.to_dict()
 
 

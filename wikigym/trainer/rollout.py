@@ -150,9 +150,9 @@ def run_job(cfg: RolloutConfig, out: Path, ref: TaskRef, snapshot: Any, episode_
 
 def score_episode(wiki_dir: Path, snapshot: Any, episode: Episode) -> dict[str, Any]:
     """The verifier's score of a finished episode, as the dict the trajectory stores."""
-    from wikigym.verifier import verify_episode
+    from wikigym.verifier import require_complete, verify_episode
 
-    data = verify_episode(episode, snapshot, wiki_dir=wiki_dir).to_json()
+    data = require_complete(verify_episode(episode, snapshot, wiki_dir=wiki_dir)).to_json()
     return json.loads(data) if isinstance(data, str) else data  # Score.to_json returns JSON text
 
 

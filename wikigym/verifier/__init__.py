@@ -16,8 +16,16 @@ Library API (the trainer and simulator call these):
 from wikigym.verifier.local_tasks import LOCAL_KINDS, LocalTaskConfig, is_task_score
 from wikigym.verifier.model import CHECK_NAMES, CheckResult, Finding, Score
 from wikigym.verifier.reward import VerifierConfig
-from wikigym.verifier.verifier import Verifier, load_episode, verify_episode, verify_files, verify_wiki
+from wikigym.verifier.verifier import (
+    Verifier,
+    load_episode,
+    require_complete,
+    verify_episode,
+    verify_files,
+    verify_wiki,
+)
 from wikigym.verifier.wiki import Wiki
 
 __all__ = ["CHECK_NAMES", "LOCAL_KINDS", "CheckResult", "Finding", "LocalTaskConfig", "Score", "Verifier",
-           "VerifierConfig", "Wiki", "is_task_score", "load_episode", "verify_episode", "verify_files", "verify_wiki"]
+           "VerifierConfig", "Wiki", "is_task_score", "load_episode", "require_complete", "verify_episode",
+           "verify_files", "verify_wiki"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from wikigym.errors import TrajectoryCorrupt, WikigymError
+from wikigym.errors import ConfigError, TrajectoryCorrupt, WikigymError
 from wikigym.verifier.checks.citations import check_citations, extract_citations
 from wikigym.verifier.checks.coverage import check_coverage
 from wikigym.verifier.checks.hallucination import check_hallucination
@@ -201,6 +201,19 @@ def verify_episode(episode: Any, snapshot: Any, wiki_dir: Path | str | None = No
     """Score a finished episode by its task kind (see `Verifier.verify_episode`); a shared `Verifier` is reused.
     This is the one entry point for scoring episodes (record, rollout, replay, inspect, verify --trajectory)."""
     return _shared(config).verify_episode(episode, snapshot, wiki_dir)
+
+
+def require_complete(score: Score) -> Score:
+    """`score`, or a `ConfigError` when a check could not run (Node or the npm mermaid package missing).
+
+    Such a check scores 0, which is honest in a report but poisons training data: every rollout with a diagram would
+    lose the same points and the student would learn to drop diagrams. Scores that are stored as rewards (record,
+    rollout) go through here, so a broken environment stops the run with one line instead.
+    """
+    broken = [f"{name}: {res.error}" for name, res in score.checks.items() if res.error]
+    if broken:
+        raise ConfigError(f"cannot score episodes for training: {'; '.join(broken)}")
+    return score
 
 
 def load_episode(path: Path | str, episode_id: str | None = None) -> Any:
