@@ -188,6 +188,8 @@ def test_clean_doc_skips_licences_badges_and_keeps_brackets_link_safe() -> None:
     assert clean_doc("A **bold** claim about *emphasis*.") == "A bold claim about emphasis."
     assert clean_doc("AUTHOR: blink <blinketje@gmail.com>; bugrep: Andreas\n\nKeeps sessions in a pool.") == \
         "Keeps sessions in a pool."
+    assert clean_doc("// Type definitions for commander\n// Original definitions by: Alan Agius <https://github.com/x>") \
+        == "Type definitions for commander."
 
 
 def attributes_cpp_repo(root: Path) -> Path:

@@ -189,7 +189,7 @@ def _doc_paragraphs(text: str) -> list[str]:
         line = re.sub(r"^(?:>\s?)+", "", line)  # markdown block quotes
         if line.startswith(("@", ":param")) or line.lower().startswith(("args:", "returns:")):
             break
-        if not line or _MARKUP_LINE.match(line) or _DIRECTIVE.match(line):
+        if not line or _MARKUP_LINE.match(line) or _DIRECTIVE.match(line) or _AUTHORSHIP.search(line):
             if lines:
                 paras.append(" ".join(lines))
                 lines = []
