@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from wikigym.errors import ToolArgumentError, WikiDirError, RepoNotFound
+from wikigym.errors import RepoNotFound, ToolArgumentError, WikiDirError
 from wikigym.tools.context import DEFAULT_PROFILE, ToolContext, parse_iso
 from wikigym.tools.node_fs import node_stdout_text
 from wikigym.tools.toolset import MODES, check_mode, raw_schemas, tool_schemas

@@ -33,8 +33,8 @@ from wikigym.simulator.teacher.facts import (
     TRUNCATION_MARK,
     RepoFacts,
     Sym,
-    link_safe,
     fence_tag,
+    link_safe,
 )
 from wikigym.simulator.teacher.phrasing import Phraser
 from wikigym.simulator.teacher.planner import (
