@@ -23,13 +23,12 @@ from typing import Any
 
 from wikigym.errors import ConfigError, WikigymError
 from wikigym.simulator.policies.common import (
-    RETRYABLE_STATUS,
     CostMeter,
     RequestLimiter,
     RetryPolicy,
+    classify_sdk_error,
     cost_usd,
     price_for,
-    retry_after_seconds,
     retry_call,
 )
 from wikigym.simulator.policy import AssistantTurn
@@ -118,18 +117,8 @@ class AnthropicPolicy:
         self.retries = 0
 
     def _classify(self, exc: BaseException) -> tuple[bool, float | None]:
-        sdk = self._sdk
-        if isinstance(exc, (sdk.APITimeoutError, sdk.APIConnectionError)):
-            return True, None
-        if isinstance(exc, sdk.APIStatusError):
-            status = exc.status_code
-            if status in (401, 403):
-                raise ConfigError(f"Anthropic rejected the API key ({status}); check ANTHROPIC_API_KEY") from None
-            if status == 404:
-                raise ConfigError(f"Anthropic does not know model {self.spec.model!r} (404); pass another --model") \
-                    from None
-            return status in RETRYABLE_STATUS, retry_after_seconds(getattr(exc.response, "headers", None))
-        return False, None
+        return classify_sdk_error(self._sdk, exc, "Anthropic rejected the API key ({status}); check ANTHROPIC_API_KEY",
+                                  f"Anthropic does not know model {self.spec.model!r} (404); pass another --model")
 
     def _on_retry(self, attempt: int, exc: BaseException, delay: float) -> None:
         self.retries += 1

@@ -154,3 +154,21 @@ def retry_after_seconds(headers: Any) -> float | None:
         return float(value) if value is not None else None
     except (TypeError, ValueError):
         return None
+
+
+def classify_sdk_error(sdk: Any, exc: BaseException, bad_key: str, bad_model: str) -> tuple[bool, float | None]:
+    """(retryable, retry-after seconds) of an `anthropic`/`openai` SDK exception; both SDKs share these classes.
+
+    A rejected key (401/403) or an unknown model (404) is the user's configuration, never worth a retry: it becomes a
+    `ConfigError` with the caller's message, so the run stops with one line.
+    """
+    if isinstance(exc, (sdk.APITimeoutError, sdk.APIConnectionError)):
+        return True, None
+    if isinstance(exc, sdk.APIStatusError):
+        status = exc.status_code
+        if status in (401, 403):
+            raise ConfigError(bad_key.format(status=status)) from None
+        if status == 404:
+            raise ConfigError(bad_model) from None
+        return status in RETRYABLE_STATUS, retry_after_seconds(getattr(exc.response, "headers", None))
+    return False, None

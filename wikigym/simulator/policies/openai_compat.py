@@ -26,13 +26,12 @@ from typing import Any
 
 from wikigym.errors import ConfigError, WikigymError
 from wikigym.simulator.policies.common import (
-    RETRYABLE_STATUS,
     CostMeter,
     RequestLimiter,
     RetryPolicy,
+    classify_sdk_error,
     cost_usd,
     price_for,
-    retry_after_seconds,
     retry_call,
 )
 from wikigym.simulator.policy import AssistantTurn
@@ -157,18 +156,10 @@ class OpenAICompatPolicy:
         self.retries = 0
 
     def _classify(self, exc: BaseException) -> tuple[bool, float | None]:
-        sdk = self._sdk
-        if isinstance(exc, (sdk.APITimeoutError, sdk.APIConnectionError)):
-            return True, None
-        if isinstance(exc, sdk.APIStatusError):
-            status = exc.status_code
-            if status in (401, 403):
-                raise ConfigError(f"the endpoint rejected the API key ({status}); check OPENAI_API_KEY") from None
-            if status == 404:
-                raise ConfigError(f"the endpoint has no model {self.spec.model!r} or no chat-completions route (404); "
-                                  f"check --model and --base-url") from None
-            return status in RETRYABLE_STATUS, retry_after_seconds(getattr(exc.response, "headers", None))
-        return False, None
+        return classify_sdk_error(
+            self._sdk, exc, "the endpoint rejected the API key ({status}); check OPENAI_API_KEY",
+            f"the endpoint has no model {self.spec.model!r} or no chat-completions route (404); check --model and "
+            f"--base-url")
 
     def _on_retry(self, attempt: int, exc: BaseException, delay: float) -> None:
         self.retries += 1
