@@ -45,3 +45,22 @@ def test_hf_ids_equal_harmony_ids_on_every_rendered_example(split):
             assert tok.decode(ex.input_ids) == text
             n += 1
     assert n >= 5
+
+
+@pytest.mark.parametrize("exc", [OSError("We couldn't connect to 'https://huggingface.co'\nCheck your connection."),
+                                 ValueError("Repo id must be in the form 'repo_name' or 'namespace/repo_name'")])
+def test_unknown_model_tokenizer_is_one_error_line(monkeypatch, exc):
+    """`--model nonexistent/model` fails at the tokenizer first: one ConfigError line naming the model, no traceback."""
+    import transformers
+
+    from wikigym.errors import ConfigError
+    from wikigym.trajectories.tokenizer import load_tokenizer
+
+    def fail(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", fail)
+    with pytest.raises(ConfigError) as info:
+        load_tokenizer("nonexistent/model")
+    msg = str(info.value)
+    assert "nonexistent/model" in msg and "--model PATH" in msg and "\n" not in msg

@@ -104,7 +104,7 @@ def load_model(cfg: ModelConfig, device_map: Any = None) -> Any:
         kwargs["quantization_config"] = Mxfp4Config(dequantize=True)
     try:
         return AutoModelForCausalLM.from_pretrained(cfg.name, **kwargs)
-    except OSError as e:
+    except (OSError, ValueError) as e:  # ValueError: huggingface_hub's HFValidationError for a malformed id
         raise ConfigError(f"cannot load model {cfg.name!r} ({e}); pass a local checkout with --model PATH, or "
                           "`tiny` for the random test model") from None
 

@@ -186,4 +186,12 @@ def load_tokenizer(name_or_path: str | None = None) -> Any:
         return hf_tokenizer()
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(name_or_path)
+    try:
+        return AutoTokenizer.from_pretrained(name_or_path)
+    except (OSError, ValueError) as e:
+        # The tokenizer is loaded before the model, so this is where an unknown or undownloadable model id first
+        # fails: transformers raises OSError (not found, offline) or huggingface_hub's HFValidationError (a
+        # ValueError, for a malformed id). Both are the user's to fix, so they become one error line, not a hub
+        # traceback.
+        raise ConfigError(f"cannot load the tokenizer of model {name_or_path!r} ({e}); pass a local checkout "
+                          "with --model PATH, or `tiny` for the random test model") from None
