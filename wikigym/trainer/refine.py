@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from wikigym.errors import ConfigError
 from wikigym.trainer.config import RefineConfig, SFTRunConfig
 
 Progress = Callable[[str], None]
@@ -91,6 +92,11 @@ def refine(cfg: RefineConfig, rounds: int, progress: Progress | None = None) -> 
     from wikigym.trainer.sft import run_sft
     from wikigym.trajectories.dataset import read_run_episodes
 
+    if rounds < 1:
+        # Checked before anything is written: 0 rounds used to exit 0 having done nothing but write
+        # refine_config.json, which reads as a finished (empty) refinement.
+        raise ConfigError(f"--rounds {rounds}: refine needs at least 1 round; pass --rounds N with N >= 1 "
+                          "(for SFT alone, use `wikigym sft`)")
     say = progress or (lambda _m: None)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
