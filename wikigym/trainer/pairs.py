@@ -27,7 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from wikigym.errors import ConfigError
+from wikigym.errors import ConfigError, check_output_dir
 from wikigym.trainer.config import PairsConfig
 from wikigym.trajectories.dataset import episode_reward, read_run_episodes, repo_key, rescore_stale
 from wikigym.trajectories.harmony import RenderOptions, render_episode
@@ -160,6 +160,8 @@ def write_pairs(run_dirs: list[Path], out: Path, cfg: PairsConfig | None = None,
     from datasets import Dataset
 
     cfg = cfg or PairsConfig()
+    # Checked before episodes are read and rendered: a bad --out is one error line, not a mkdir traceback.
+    out = check_output_dir(out, "--out")
     episodes: list[Episode] = []
     for d in run_dirs:
         episodes.extend(read_run_episodes(Path(d)))

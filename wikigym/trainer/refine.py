@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from wikigym.errors import ConfigError
+from wikigym.errors import ConfigError, make_output_dir
 from wikigym.trainer.config import RefineConfig, SFTRunConfig
 
 Progress = Callable[[str], None]
@@ -98,8 +98,7 @@ def refine(cfg: RefineConfig, rounds: int, progress: Progress | None = None) -> 
         raise ConfigError(f"--rounds {rounds}: refine needs at least 1 round; pass --rounds N with N >= 1 "
                           "(for SFT alone, use `wikigym sft`)")
     say = progress or (lambda _m: None)
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_output_dir(cfg.out, "out (--out)")  # one error line for a path that cannot be a directory
     (out / "refine_config.json").write_text(cfg.model_dump_json(indent=2) + "\n", encoding="utf-8")
     adapter: Path | None = cfg.initial_adapter
     if cfg.sft is not None:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from wikigym import __version__
-from wikigym.errors import ConfigError
+from wikigym.errors import ConfigError, check_output_dir
 from wikigym.simulator.policy import AssistantTurn, Policy
 from wikigym.trainer.config import RolloutConfig
 from wikigym.trajectories.schema import Episode, PolicySpec, RepoRef, Step
@@ -237,7 +237,9 @@ def rollout(cfg: RolloutConfig, out: Path) -> dict[str, Any]:
     from wikigym.trainer.pairs import task_id as _tid
     from wikigym.trajectories.dataset import episode_reward, read_run_episodes
 
-    out = Path(out)
+    # Checked before the tasks and the model are loaded: a bad output path is one error line, not a traceback
+    # from deep in the trainer (or datasets) after the slow part.
+    out = check_output_dir(out, "--out")
     tasks = load_tasks(cfg.tasks)
     if not tasks:
         raise ConfigError(f"no tasks in {cfg.tasks}")

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from wikigym.errors import ConfigError
+from wikigym.errors import ConfigError, check_output_dir
 from wikigym.trainer.config import SFTRunConfig, TrainConfig
 
 
@@ -124,6 +124,9 @@ def run_sft(cfg: SFTRunConfig) -> dict[str, Any]:
     )
     from wikigym.trajectories.dataset import load_sft_dataset
 
+    # Checked before the data and the model are loaded: a bad output path is one error line, not a traceback
+    # from deep in the trainer (or datasets) after the slow part.
+    check_output_dir(cfg.train.output_dir, "train.output_dir (--output-dir)")
     started = time.time()
     data = load_sft_dataset(cfg.data)
     train_ds = data["train"].select_columns(["input_ids", "assistant_masks"])
