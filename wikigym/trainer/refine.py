@@ -141,8 +141,9 @@ def refine(cfg: RefineConfig, rounds: int, progress: Progress | None = None) -> 
                 teachers = [cfg.rollout.tasks] if cfg.pairs.teacher_pairs and Path(cfg.rollout.tasks).is_dir() else []
                 man = write_pairs([ro_dir], pdir, cfg.pairs, teacher_dirs=teachers)
             info["pairs"] = {k: man.get(k) for k in ("pairs", "episode_pairs", "step_pairs", "teacher_pairs",
-                                                      "mean_margin")}
-            say(f"round {n}: {man['pairs']} pairs")
+                                                      "mean_margin", "too_long")}
+            say(f"round {n}: {man['pairs']} pairs"
+                + (f" ({man['too_long']} longer than pairs.max_length dropped)" if man.get("too_long") else ""))
             if man["pairs"]:
                 res = _done(train_dir / "dpo_result.json")
                 if res is None:
