@@ -61,3 +61,12 @@ def test_export_sft_of_an_empty_run_says_it_is_empty(tmp_path):
     (run / "trajectories.jsonl").write_text("")
     res = runner.invoke(app, ["export", "sft", str(run), "--out", str(tmp_path / "d")])
     assert res.exit_code == 2 and "no episodes in" in res.output and "wikigym record" in res.output
+
+
+@pytest.mark.parametrize("flag,value", [("--validation", "1.0"), ("--test", "-0.5")])
+def test_export_sft_bad_fraction_is_one_line(tmp_path, teacher_run, flag, value):
+    """`export sft --validation 1.0` used to end in a pydantic ValidationError traceback."""
+    res = runner.invoke(app, ["export", "sft", str(teacher_run), "--out", str(tmp_path / "d"), flag, value])
+    assert res.exit_code == 2, res.output
+    assert f"error: {flag} {value}" in res.output and "[0, 1)" in res.output
+    assert not (tmp_path / "d").exists()
