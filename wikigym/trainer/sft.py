@@ -18,6 +18,7 @@ What it does not do: export data (`wikigym export sft`) or merge the adapter (`w
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -27,10 +28,20 @@ from wikigym.trainer.config import SFTRunConfig, TrainConfig
 
 
 def last_checkpoint(output_dir: Path) -> str | None:
-    """The newest `checkpoint-N` directory under `output_dir`, if any."""
+    """The newest complete `checkpoint-N` directory under `output_dir`, if any.
+
+    A run killed while saving leaves a `checkpoint-N` without `trainer_state.json` (the Trainer writes it after
+    the weights, optimizer and RNG state). Resuming from it failed with transformers' "Can't find a valid
+    checkpoint" traceback, so incomplete ones are skipped (with a warning) and the previous one is used.
+    """
     ckpts = sorted((p for p in Path(output_dir).glob("checkpoint-*") if p.name.split("-")[-1].isdigit()),
                    key=lambda p: int(p.name.split("-")[-1]))
-    return str(ckpts[-1]) if ckpts else None
+    for ckpt in reversed(ckpts):
+        if (ckpt / "trainer_state.json").is_file():
+            return str(ckpt)
+        logging.getLogger(__name__).warning("%s is incomplete (no trainer_state.json: the run was killed while "
+                                            "saving); resuming from an earlier checkpoint", ckpt)
+    return None
 
 
 def use_bf16(train: TrainConfig) -> bool:
