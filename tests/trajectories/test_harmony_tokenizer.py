@@ -64,3 +64,26 @@ def test_unknown_model_tokenizer_is_one_error_line(monkeypatch, exc):
         load_tokenizer("nonexistent/model")
     msg = str(info.value)
     assert "nonexistent/model" in msg and "--model PATH" in msg and "\n" not in msg
+
+
+def test_unreachable_hub_fails_fast_without_retries(monkeypatch):
+    """Offline, `--model nonexistent/model` spent ~50 s and ~40 lines in hub retries; now one line, no download."""
+    import socket
+
+    import transformers
+
+    from wikigym.errors import ConfigError
+    from wikigym.trajectories.tokenizer import load_tokenizer
+
+    def unreachable(*args, **kwargs):
+        raise OSError("Name or service not known")
+
+    def must_not_download(*args, **kwargs):
+        raise AssertionError("from_pretrained was called: the hub retries would run")
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(socket, "create_connection", unreachable)
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", must_not_download)
+    with pytest.raises(ConfigError, match="cannot be reached") as info:
+        load_tokenizer("nonexistent/model")
+    assert "nonexistent/model" in str(info.value) and "--model PATH" in str(info.value)
