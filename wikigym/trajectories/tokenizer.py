@@ -196,7 +196,7 @@ def check_model_reachable(name_or_path: str) -> None:
 
         if isinstance(try_to_load_from_cache(name_or_path, "config.json"), str):
             return
-    except Exception:  # a malformed id: from_pretrained raises it, and the callers turn that into one line
+    except ValueError:  # a malformed id (HFValidationError): from_pretrained raises it; callers make it one line
         return
     host = os.environ.get("HF_ENDPOINT", "https://huggingface.co").split("://")[-1].split("/")[0]
     try:
