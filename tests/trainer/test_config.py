@@ -29,3 +29,26 @@ def test_overrides_apply_and_unknown_keys_fail(tmp_path):
         load_config(SFTRunConfig, bad)
     with pytest.raises(ConfigError, match="section.key=value"):
         parse_overrides(["nonsense"])
+
+
+def test_typo_key_names_the_fix(tmp_path):
+    """A misspelt key said only 'Extra inputs are not permitted'; it now suggests the field meant, nested too."""
+    from wikigym.errors import ConfigError
+    from wikigym.trainer.config import SFTRunConfig, load_config
+
+    bad = tmp_path / "typo.yaml"
+    bad.write_text("data: d\ntrain: {max_stpes: 1}\n")
+    with pytest.raises(ConfigError, match=r"train\.max_stpes: .*did you mean 'max_steps'\?"):
+        load_config(SFTRunConfig, bad)
+
+
+def test_yaml_syntax_error_is_one_line(tmp_path):
+    """Broken YAML used to escape as PyYAML's multi-line ParserError traceback."""
+    from wikigym.errors import ConfigError
+    from wikigym.trainer.config import SFTRunConfig, load_config
+
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("data: [1, 2\nmodel: {name: tiny}\n")
+    with pytest.raises(ConfigError, match=r"not valid YAML at line 2") as info:
+        load_config(SFTRunConfig, bad)
+    assert "\n" not in str(info.value)

@@ -59,3 +59,16 @@ def test_teacher_pairs_and_length_cap():
     assert [r["kind"] for r in rows] == ["teacher"] and rows[0]["chosen_episode"] == "t-0"
     assert "Write the page." in decode(rows[0]["rejected_ids"]) and rows[0]["step"] == 1
     assert build_pairs([student], PairsConfig(max_length=10), teachers=[teacher]) == []
+
+
+def test_pairs_dropped_for_length_are_counted_and_named_by_dpo(tmp_path):
+    """All pairs over max_length used to vanish silently ("pairs": 0), and dpo then advised lowering --min-margin,
+    which cannot help; now the manifest counts them and load_pairs names --max-length."""
+    from wikigym.errors import ConfigError
+
+    best, worst = make_episode("alpha", 0, 0.9), make_episode("alpha", 1, 0.1)
+    run = write_run(tmp_path / "run", [best, worst])
+    man = write_pairs([run], tmp_path / "pairs", PairsConfig(max_length=10))
+    assert man["pairs"] == 0 and man["too_long"] >= 1 and man["longest_dropped"] > 10
+    with pytest.raises(ConfigError, match="--max-length"):
+        load_pairs(tmp_path / "pairs")

@@ -50,3 +50,14 @@ def test_refine_round_resumes_after_a_kill(tmp_path):
     said.clear()
     refine(cfg, 1, progress=said.append)
     assert said == ["round 1: done earlier (reward mean %s)" % rep["rollouts"]["reward"]["mean"]]
+
+
+@pytest.mark.parametrize("rounds", [0, -1])
+def test_refine_refuses_zero_rounds_before_writing(tmp_path, rounds):
+    """`refine --rounds 0` used to exit 0 after writing only refine_config.json; now one error, nothing written."""
+    from wikigym.errors import ConfigError
+
+    cfg = RefineConfig(out=tmp_path / "refine")
+    with pytest.raises(ConfigError, match="at least 1 round"):
+        refine(cfg, rounds)
+    assert not (tmp_path / "refine").exists()

@@ -39,3 +39,18 @@ def test_sft_loss_falls_and_resumes(tmp_path, teacher_run):
     assert res2["resumed_from"].endswith("checkpoint-3") and res2["steps"] == 4
     assert res2["losses"][:3] == losses and len(res2["losses"]) == 4  # the restored history plus one new step
     assert json.loads((tmp_path / "sft" / "sft_result.json").read_text())["steps"] == 4
+
+
+def test_last_checkpoint_skips_one_half_written_by_a_kill(tmp_path):
+    """A kill during save leaves checkpoint-N without trainer_state.json; resuming from it was a traceback."""
+    from wikigym.trainer.sft import last_checkpoint
+
+    for n, complete in ((3, True), (6, False)):
+        ckpt = tmp_path / f"checkpoint-{n}"
+        ckpt.mkdir()
+        (ckpt / "adapter_config.json").write_text("{}")
+        if complete:
+            (ckpt / "trainer_state.json").write_text("{}")
+    assert last_checkpoint(tmp_path) == str(tmp_path / "checkpoint-3")
+    (tmp_path / "checkpoint-3" / "trainer_state.json").unlink()
+    assert last_checkpoint(tmp_path) is None

@@ -45,3 +45,45 @@ def test_hf_ids_equal_harmony_ids_on_every_rendered_example(split):
             assert tok.decode(ex.input_ids) == text
             n += 1
     assert n >= 5
+
+
+@pytest.mark.parametrize("exc", [OSError("We couldn't connect to 'https://huggingface.co'\nCheck your connection."),
+                                 ValueError("Repo id must be in the form 'repo_name' or 'namespace/repo_name'")])
+def test_unknown_model_tokenizer_is_one_error_line(monkeypatch, exc):
+    """`--model nonexistent/model` fails at the tokenizer first: one ConfigError line naming the model, no traceback."""
+    import transformers
+
+    from wikigym.errors import ConfigError
+    from wikigym.trajectories.tokenizer import load_tokenizer
+
+    def fail(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", fail)
+    with pytest.raises(ConfigError) as info:
+        load_tokenizer("nonexistent/model")
+    msg = str(info.value)
+    assert "nonexistent/model" in msg and "--model PATH" in msg and "\n" not in msg
+
+
+def test_unreachable_hub_fails_fast_without_retries(monkeypatch):
+    """Offline, `--model nonexistent/model` spent ~50 s and ~40 lines in hub retries; now one line, no download."""
+    import socket
+
+    import transformers
+
+    from wikigym.errors import ConfigError
+    from wikigym.trajectories.tokenizer import load_tokenizer
+
+    def unreachable(*args, **kwargs):
+        raise OSError("Name or service not known")
+
+    def must_not_download(*args, **kwargs):
+        raise AssertionError("from_pretrained was called: the hub retries would run")
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(socket, "create_connection", unreachable)
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", must_not_download)
+    with pytest.raises(ConfigError, match="cannot be reached") as info:
+        load_tokenizer("nonexistent/model")
+    assert "nonexistent/model" in str(info.value) and "--model PATH" in str(info.value)

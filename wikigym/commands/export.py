@@ -15,6 +15,31 @@ def _fail(e: WikigymError) -> typer.Exit:
     return typer.Exit(2)
 
 
+#: `ExportConfig` fields as the flags of `export sft` that set them (for error messages).
+_EXPORT_FLAGS = {"validation_fraction": "--validation", "test_fraction": "--test", "min_reward": "--min-reward",
+                 "max_tokens": "--max-tokens", "reasoning_effort": "--reasoning-effort", "split": "--split"}
+
+
+def _export_config(**fields: object) -> object:
+    """`ExportConfig(**fields)`, with pydantic's refusal turned into one ConfigError line naming the flag.
+
+    The fields come from command-line flags, so a bad value (e.g. `--validation 1.0`) is the user's to fix; a raw
+    pydantic ValidationError escaped the CLI's WikigymError handler as a multi-line traceback.
+    """
+    from pydantic import ValidationError
+
+    from wikigym.errors import ConfigError
+    from wikigym.trajectories.dataset import ExportConfig
+
+    try:
+        return ExportConfig(**fields)
+    except ValidationError as e:
+        err = e.errors()[0]
+        field = str(err["loc"][0]) if err.get("loc") else "?"
+        msg = str(err.get("msg", e)).removeprefix("Value error, ")
+        raise ConfigError(f"{_EXPORT_FLAGS.get(field, field)} {err.get('input')!r}: {msg}") from None
+
+
 def register(app: typer.Typer) -> None:
     export_app = typer.Typer(help="Export training data or a trained model.", no_args_is_help=True)
 
@@ -34,12 +59,12 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
     ) -> None:
         """Render trajectories in Harmony (loss on assistant tokens) into a dataset split by repository."""
-        from wikigym.trajectories.dataset import ExportConfig, export_sft
+        from wikigym.trajectories.dataset import export_sft
 
         try:
-            cfg = ExportConfig(min_reward=min_reward, successful_only=not include_failed, dedupe=not no_dedupe,
-                               split=split, max_tokens=max_tokens, reasoning_effort=reasoning_effort,
-                               validation_fraction=validation, test_fraction=test)
+            cfg = _export_config(min_reward=min_reward, successful_only=not include_failed, dedupe=not no_dedupe,
+                                 split=split, max_tokens=max_tokens, reasoning_effort=reasoning_effort,
+                                 validation_fraction=validation, test_fraction=test)
             man = export_sft(run_dirs, out, cfg)
         except WikigymError as e:
             raise _fail(e)

@@ -32,4 +32,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: {e}", err=True)
             raise typer.Exit(2)
         typer.echo(json.dumps({k: man[k] for k in ("episodes", "scored", "pairs", "episode_pairs", "step_pairs",
-                                                    "mean_margin")}))
+                                                    "mean_margin", "too_long")}))
+        if man["too_long"]:
+            typer.echo(f"warning: {man['too_long']} pairs longer than --max-length {max_length} were dropped "
+                       f"(longest {man['longest_dropped']} tokens); raise --max-length to keep them", err=True)

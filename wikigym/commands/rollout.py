@@ -39,6 +39,10 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps(summary, indent=2))
             return
+        if summary.get("policy_failed"):
+            typer.echo(f"warning: {summary['policy_failed']} of {summary['episodes']} episodes ended because the "
+                       f"policy failed ({summary['first_policy_error']}); they are kept unscored; check the model "
+                       "server (--base-url) and sample into a new --out", err=True)
         r = summary["reward"]
         typer.echo(f"{summary['episodes']} episodes, reward mean {r['mean']} (p10 {r['p10']}, p50 {r['p50']}, "
                    f"p90 {r['p90']}), tool-call validity {summary['tool_call_validity']}, "

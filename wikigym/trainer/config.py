@@ -230,7 +230,14 @@ def load_config(model: type[C], path: Path | None = None, overrides: dict[str, A
         path = Path(path)
         if not path.is_file():
             raise ConfigError(f"config file {path} does not exist; pass a YAML file such as configs/sft-tiny.yaml")
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as e:
+            # A YAML syntax error is the user's to fix: one line with where it is, not PyYAML's traceback.
+            mark = getattr(e, "problem_mark", None)
+            at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+            raise ConfigError(f"config file {path} is not valid YAML{at} ({getattr(e, 'problem', None) or e}); "
+                              "fix the syntax there") from None
         if not isinstance(loaded, dict):
             raise ConfigError(f"config file {path} must hold a mapping at the top level")
         data = loaded
@@ -250,5 +257,31 @@ def load_config(model: type[C], path: Path | None = None, overrides: dict[str, A
         return model.model_validate(data)
     except ValidationError as e:
         where = f"config {path}" if path else "config"
-        bad = "; ".join(f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors())
+        bad = "; ".join(f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}{_did_you_mean(model, err)}"
+                        for err in e.errors())
         raise ConfigError(f"{where} is invalid: {bad}") from None
+
+
+def _did_you_mean(model: type[BaseModel], err: Any) -> str:
+    """For a misspelt key (pydantic's extra_forbidden), the closest field at that place: the fix, not just the fault.
+
+    "trian: Extra inputs are not permitted" names the thing; "(did you mean 'train'?)" names the fix.
+    """
+    import difflib
+    import typing
+
+    if err.get("type") != "extra_forbidden" or not err.get("loc"):
+        return ""
+    *parents, key = [str(x) for x in err["loc"]]
+    cls: Any = model
+    for name in parents:  # walk down to the model that holds the bad key (Optional[Model] fields included)
+        field = getattr(cls, "model_fields", {}).get(name)
+        if field is None:
+            return ""
+        ann = field.annotation
+        cls = next((a for a in (ann, *typing.get_args(ann)) if isinstance(a, type) and issubclass(a, BaseModel)),
+                   None)
+        if cls is None:
+            return ""
+    close = difflib.get_close_matches(key, list(cls.model_fields), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(cls.model_fields)})"

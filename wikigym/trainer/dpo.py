@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from wikigym.errors import check_output_dir
 from wikigym.trainer.config import DPORunConfig
 from wikigym.trainer.sft import _finish, last_checkpoint, model_device, training_arguments
 
@@ -73,6 +74,9 @@ def run_dpo(cfg: DPORunConfig) -> dict[str, Any]:
     from wikigym.trainer.model import attach_lora, count_trainable, load_model, load_tokenizer_for
     from wikigym.trainer.pairs import load_pairs
 
+    # Checked before the data and the model are loaded: a bad output path is one error line, not a traceback
+    # from deep in the trainer (or datasets) after the slow part.
+    check_output_dir(cfg.train.output_dir, "train.output_dir (--output-dir)")
     started = time.time()
     ds = load_pairs(cfg.pairs)
     keep = ["prompt_ids", "chosen_ids", "rejected_ids", "chosen_mask", "rejected_mask"]

@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from wikigym.errors import ConfigError
+from wikigym.errors import ConfigError, check_output_file
 from wikigym.trainer.config import ModelConfig
 from wikigym.trajectories.tokenizer import cache_dir
 
@@ -193,7 +193,8 @@ def convert(merged: Path, out_file: Path, quant: str, converter: Path | None = N
 def export_gguf(model_cfg: ModelConfig, adapter: Path | None, out_file: Path, quant: str = "q8_0",
                 converter: Path | None = None, keep_merged: bool = False) -> dict[str, Any]:
     """Merge, convert and write the Modelfile; returns {gguf, modelfile, bytes, semanticwiki_command}."""
-    out_file = Path(out_file)
+    # Checked before the (slow) merge: a bad --out is one error line, not a mkdir traceback at the end.
+    out_file = check_output_file(out_file, "--out")
     if adapter is not None and not (Path(adapter) / "adapter_config.json").is_file():
         raise ConfigError(f"adapter {adapter} has no adapter_config.json; pass the adapter/ folder of a training run")
     find_converter(converter)  # fail before the (slow) merge when the converter is missing

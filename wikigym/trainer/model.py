@@ -102,9 +102,12 @@ def load_model(cfg: ModelConfig, device_map: Any = None) -> Any:
         from transformers import Mxfp4Config
 
         kwargs["quantization_config"] = Mxfp4Config(dequantize=True)
+    from wikigym.trajectories.tokenizer import check_model_reachable
+
+    check_model_reachable(cfg.name)  # one line at once, not a minute of hub retries
     try:
         return AutoModelForCausalLM.from_pretrained(cfg.name, **kwargs)
-    except OSError as e:
+    except (OSError, ValueError) as e:  # ValueError: huggingface_hub's HFValidationError for a malformed id
         raise ConfigError(f"cannot load model {cfg.name!r} ({e}); pass a local checkout with --model PATH, or "
                           "`tiny` for the random test model") from None
 

@@ -27,7 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from wikigym.errors import ConfigError
+from wikigym.errors import ConfigError, check_output_dir
 from wikigym.trainer.config import PairsConfig
 from wikigym.trajectories.dataset import episode_reward, read_run_episodes, repo_key, rescore_stale
 from wikigym.trajectories.harmony import RenderOptions, render_episode
@@ -105,9 +105,20 @@ def step_pair(best: Episode, worst: Episode, opts: RenderOptions) -> dict[str, A
     return None
 
 
+def pair_length(row: dict[str, Any]) -> int:
+    """Tokens DPO sees for a pair: the prompt plus the longer answer (what `PairsConfig.max_length` bounds)."""
+    return len(row["prompt_ids"]) + max(len(row["chosen_ids"]), len(row["rejected_ids"]))
+
+
 def build_pairs(episodes: list[Episode], cfg: PairsConfig, opts: RenderOptions | None = None,
                 teachers: list[Episode] | None = None) -> list[dict[str, Any]]:
     """All pairs of `episodes` under `cfg` (scored episodes only); `teachers` adds teacher-vs-student pairs."""
+    return [r for r in candidate_pairs(episodes, cfg, opts, teachers) if pair_length(r) <= cfg.max_length]
+
+
+def candidate_pairs(episodes: list[Episode], cfg: PairsConfig, opts: RenderOptions | None = None,
+                    teachers: list[Episode] | None = None) -> list[dict[str, Any]]:
+    """`build_pairs` before pairs longer than `cfg.max_length` are dropped (so that the drop can be counted)."""
     opts = opts or RenderOptions()
     scored = [e for e in episodes if episode_reward(e) is not None]
     rows: list[dict[str, Any]] = []
@@ -150,8 +161,7 @@ def build_pairs(episodes: list[Episode], cfg: PairsConfig, opts: RenderOptions |
                     rows.append(row)
     for r in rows:
         r.setdefault("fork_step", -1)
-    return [r for r in rows if len(r["prompt_ids"]) + max(len(r["chosen_ids"]), len(r["rejected_ids"]))
-            <= cfg.max_length]
+    return rows
 
 
 def write_pairs(run_dirs: list[Path], out: Path, cfg: PairsConfig | None = None,
@@ -160,6 +170,8 @@ def write_pairs(run_dirs: list[Path], out: Path, cfg: PairsConfig | None = None,
     from datasets import Dataset
 
     cfg = cfg or PairsConfig()
+    # Checked before episodes are read and rendered: a bad --out is one error line, not a mkdir traceback.
+    out = check_output_dir(out, "--out")
     episodes: list[Episode] = []
     for d in run_dirs:
         episodes.extend(read_run_episodes(Path(d)))
@@ -167,7 +179,11 @@ def write_pairs(run_dirs: list[Path], out: Path, cfg: PairsConfig | None = None,
     # Single-turn episodes scored as whole wikis (older records) are scored again by their task's scorer, or left
     # out when their repository is gone: such a reward means nothing and would pick the wrong side of a pair.
     rescore_stale(episodes + teachers)
-    rows = build_pairs(episodes, cfg, opts, teachers)
+    # Pairs over max_length are counted, not dropped silently: whole-episode pairs of real wikis are often longer
+    # than the default, and "0 pairs" alone sent users to lower --min-margin, which cannot help.
+    candidates = candidate_pairs(episodes, cfg, opts, teachers)
+    rows = [r for r in candidates if pair_length(r) <= cfg.max_length]
+    too_long = [pair_length(r) for r in candidates if pair_length(r) > cfg.max_length]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if (out / "manifest.json").exists():
@@ -189,6 +205,7 @@ def write_pairs(run_dirs: list[Path], out: Path, cfg: PairsConfig | None = None,
                 "episode_pairs": sum(1 for r in rows if r["kind"] == "episode"),
                 "step_pairs": sum(1 for r in rows if r["kind"] == "step"),
                 "teacher_pairs": sum(1 for r in rows if r["kind"] == "teacher"),
+                "too_long": len(too_long), "longest_dropped": max(too_long, default=None),
                 "mean_margin": round(sum((r["chosen_reward"] or 0) - (r["rejected_reward"] or 0) for r in rows)
                                      / len(rows), 6) if rows else None}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -207,6 +224,10 @@ def load_pairs(path: Path) -> Any:
     if data.get("schema_version") != PAIRS_SCHEMA:
         raise ConfigError(f"{man} has schema_version {data.get('schema_version')!r}; expected {PAIRS_SCHEMA!r}")
     if not data.get("pairs"):
+        if data.get("too_long"):
+            raise ConfigError(f"{path} holds no pairs: all {data['too_long']} were longer than max_length "
+                              f"{data['config'].get('max_length')} (longest {data.get('longest_dropped')} tokens); "
+                              "rerun `wikigym pairs` with a larger --max-length")
         raise ConfigError(f"{path} holds no pairs (no task had a reward margin >= min_margin); lower --min-margin "
                           "or sample more rollouts per task")
     return load_from_disk(str(path / "data"))

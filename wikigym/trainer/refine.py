@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from wikigym.errors import ConfigError, make_output_dir
 from wikigym.trainer.config import RefineConfig, SFTRunConfig
 
 Progress = Callable[[str], None]
@@ -91,9 +92,13 @@ def refine(cfg: RefineConfig, rounds: int, progress: Progress | None = None) -> 
     from wikigym.trainer.sft import run_sft
     from wikigym.trajectories.dataset import read_run_episodes
 
+    if rounds < 1:
+        # Checked before anything is written: 0 rounds used to exit 0 having done nothing but write
+        # refine_config.json, which reads as a finished (empty) refinement.
+        raise ConfigError(f"--rounds {rounds}: refine needs at least 1 round; pass --rounds N with N >= 1 "
+                          "(for SFT alone, use `wikigym sft`)")
     say = progress or (lambda _m: None)
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_output_dir(cfg.out, "out (--out)")  # one error line for a path that cannot be a directory
     (out / "refine_config.json").write_text(cfg.model_dump_json(indent=2) + "\n", encoding="utf-8")
     adapter: Path | None = cfg.initial_adapter
     if cfg.sft is not None:
@@ -136,8 +141,9 @@ def refine(cfg: RefineConfig, rounds: int, progress: Progress | None = None) -> 
                 teachers = [cfg.rollout.tasks] if cfg.pairs.teacher_pairs and Path(cfg.rollout.tasks).is_dir() else []
                 man = write_pairs([ro_dir], pdir, cfg.pairs, teacher_dirs=teachers)
             info["pairs"] = {k: man.get(k) for k in ("pairs", "episode_pairs", "step_pairs", "teacher_pairs",
-                                                      "mean_margin")}
-            say(f"round {n}: {man['pairs']} pairs")
+                                                      "mean_margin", "too_long")}
+            say(f"round {n}: {man['pairs']} pairs"
+                + (f" ({man['too_long']} longer than pairs.max_length dropped)" if man.get("too_long") else ""))
             if man["pairs"]:
                 res = _done(train_dir / "dpo_result.json")
                 if res is None:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from wikigym import __version__
-from wikigym.errors import ConfigError
+from wikigym.errors import ConfigError, check_output_dir
 from wikigym.simulator.policy import AssistantTurn, Policy
 from wikigym.trainer.config import RolloutConfig
 from wikigym.trajectories.schema import Episode, PolicySpec, RepoRef, Step
@@ -140,6 +140,12 @@ def run_job(cfg: RolloutConfig, out: Path, ref: TaskRef, snapshot: Any, episode_
         config={"task_id": ref.task_id or f"{ref.source}::{ref.kind}", "source": ref.source,
                 "rollout": json.loads(cfg.model_dump_json()), "seed": seed},
     )
+    if policy_failed(episode):
+        # The policy raised (server down, connection lost): the reward would measure the outage, not the student,
+        # and would enter pairs and round reports as a real 0. Kept in the run, unscored (pairs skip it).
+        episode.errors.append("not scored: the policy failed, so the reward would not measure the student")
+        episode.duration_s = round(time.perf_counter() - t0, 3)
+        return episode
     try:
         episode.score = score_episode(wiki_dir, snap, episode)
     except Exception as e:  # the verifier failing must not lose the episode
@@ -237,7 +243,9 @@ def rollout(cfg: RolloutConfig, out: Path) -> dict[str, Any]:
     from wikigym.trainer.pairs import task_id as _tid
     from wikigym.trajectories.dataset import episode_reward, read_run_episodes
 
-    out = Path(out)
+    # Checked before the tasks and the model are loaded: a bad output path is one error line, not a traceback
+    # from deep in the trainer (or datasets) after the slow part.
+    out = check_output_dir(out, "--out")
     tasks = load_tasks(cfg.tasks)
     if not tasks:
         raise ConfigError(f"no tasks in {cfg.tasks}")
@@ -280,6 +288,16 @@ def _slug(s: str) -> str:
     return f"{tail or 'task'}-{hashlib.sha256(s.encode()).hexdigest()[:6]}"
 
 
+def policy_failed(episode: Episode) -> bool:
+    """True when the episode ended because the policy itself raised (an API/server failure after its retries).
+
+    `AgentLoop` ends such an episode with stop_reason "error" and an error starting "policy <kind>" (its
+    `_act`); a turn the model got wrong (unparsable output) is behaviour and is not matched here.
+    """
+    prefix = f"policy {episode.policy.kind}"
+    return episode.stop_reason == "error" and any(e.startswith(prefix) for e in episode.errors)
+
+
 def _pct(values: list[float], p: float) -> float | None:
     if not values:
         return None
@@ -302,6 +320,9 @@ def summarize(episodes: list[Episode], seconds: float | None = None) -> dict[str
     n = max(1, len(episodes))
     out = {
         "episodes": len(episodes), "scored": len(rewards),
+        "policy_failed": sum(policy_failed(e) for e in episodes),
+        "first_policy_error": next((err for e in episodes if policy_failed(e) for err in e.errors
+                                    if err.startswith(f"policy {e.policy.kind}")), None),
         "reward": {"mean": round(sum(rewards) / len(rewards), 6) if rewards else None, "p10": _pct(rewards, 10),
                    "p50": _pct(rewards, 50), "p90": _pct(rewards, 90), "max": max(rewards) if rewards else None},
         "checks": {k: {"mean": round(sum(v) / len(v), 6), "p10": _pct(v, 10), "p50": _pct(v, 50), "p90": _pct(v, 90)}

@@ -18,19 +18,30 @@ What it does not do: export data (`wikigym export sft`) or merge the adapter (`w
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 from typing import Any
 
-from wikigym.errors import ConfigError
+from wikigym.errors import ConfigError, check_output_dir
 from wikigym.trainer.config import SFTRunConfig, TrainConfig
 
 
 def last_checkpoint(output_dir: Path) -> str | None:
-    """The newest `checkpoint-N` directory under `output_dir`, if any."""
+    """The newest complete `checkpoint-N` directory under `output_dir`, if any.
+
+    A run killed while saving leaves a `checkpoint-N` without `trainer_state.json` (the Trainer writes it after
+    the weights, optimizer and RNG state). Resuming from it failed with transformers' "Can't find a valid
+    checkpoint" traceback, so incomplete ones are skipped (with a warning) and the previous one is used.
+    """
     ckpts = sorted((p for p in Path(output_dir).glob("checkpoint-*") if p.name.split("-")[-1].isdigit()),
                    key=lambda p: int(p.name.split("-")[-1]))
-    return str(ckpts[-1]) if ckpts else None
+    for ckpt in reversed(ckpts):
+        if (ckpt / "trainer_state.json").is_file():
+            return str(ckpt)
+        logging.getLogger(__name__).warning("%s is incomplete (no trainer_state.json: the run was killed while "
+                                            "saving); resuming from an earlier checkpoint", ckpt)
+    return None
 
 
 def use_bf16(train: TrainConfig) -> bool:
@@ -124,6 +135,9 @@ def run_sft(cfg: SFTRunConfig) -> dict[str, Any]:
     )
     from wikigym.trajectories.dataset import load_sft_dataset
 
+    # Checked before the data and the model are loaded: a bad output path is one error line, not a traceback
+    # from deep in the trainer (or datasets) after the slow part.
+    check_output_dir(cfg.train.output_dir, "train.output_dir (--output-dir)")
     started = time.time()
     data = load_sft_dataset(cfg.data)
     train_ds = data["train"].select_columns(["input_ids", "assistant_masks"])

@@ -24,7 +24,7 @@ from typing import Any, Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from wikigym.errors import ConfigError, TrajectoryCorrupt
+from wikigym.errors import ConfigError, TrajectoryCorrupt, check_output_dir
 from wikigym.trajectories.harmony import RenderOptions, RenderStats, render_episode
 from wikigym.trajectories.schema import SCHEMA_VERSION, Episode
 
@@ -204,9 +204,15 @@ def export_sft(run_dirs: list[Path], out: Path, cfg: ExportConfig | None = None)
     from datasets import Dataset, DatasetDict
 
     cfg = cfg or ExportConfig()
+    # Checked before episodes are read and rendered: a bad --out is one error line, not a save_to_disk traceback.
+    out = check_output_dir(out, "--out")
     episodes: list[Episode] = []
     for d in run_dirs:
         episodes.extend(read_run_episodes(Path(d)))
+    if not episodes:
+        # Said apart from "no episode passed the filters": lowering --min-reward cannot help an empty run.
+        raise ConfigError(f"no episodes in {', '.join(str(d) for d in run_dirs)}; record some with `wikigym record` "
+                          "first (or pass the RUN_DIR that holds them)")
     rows, counts = build_rows(episodes, cfg)
     if not rows:
         raise ConfigError(f"no episode of {len(episodes)} passed the filters ({counts}); lower --min-reward or pass "

@@ -180,10 +180,46 @@ def hf_tokenizer() -> "PreTrainedTokenizerFast":
     return tok
 
 
+def check_model_reachable(name_or_path: str) -> None:
+    """Fail fast, in one line, for a model that is neither local, nor cached, nor downloadable (hub unreachable).
+
+    Without this, `--model nonexistent/model` on a machine without network spent ~50 s in huggingface_hub's
+    retries (two loaders x 5 retries, ~40 warning lines) before the error. A local directory, a model already in
+    the Hugging Face cache, or a reachable hub all pass; a reachable hub then answers a wrong id quickly itself.
+    """
+    import socket
+
+    if Path(name_or_path).expanduser().exists() or os.environ.get("HF_HUB_OFFLINE"):
+        return  # local checkout, or offline mode: transformers answers from disk without retrying
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        if isinstance(try_to_load_from_cache(name_or_path, "config.json"), str):
+            return
+    except ValueError:  # a malformed id (HFValidationError): from_pretrained raises it; callers make it one line
+        return
+    host = os.environ.get("HF_ENDPOINT", "https://huggingface.co").split("://")[-1].split("/")[0]
+    try:
+        socket.create_connection((host.split(":")[0], 443), timeout=5).close()
+    except OSError:
+        raise ConfigError(f"cannot load model {name_or_path!r}: it is not a local directory, not in the Hugging "
+                          f"Face cache, and {host} cannot be reached; pass a local checkout with --model PATH, or "
+                          "`tiny` for the random test model") from None
+
+
 def load_tokenizer(name_or_path: str | None = None) -> Any:
     """A model's tokenizer: the offline o200k_harmony one for `None`/`tiny`/`o200k_harmony`, else `from_pretrained`."""
     if name_or_path in (None, "", "tiny", "o200k_harmony"):
         return hf_tokenizer()
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(name_or_path)
+    check_model_reachable(name_or_path)
+    try:
+        return AutoTokenizer.from_pretrained(name_or_path)
+    except (OSError, ValueError) as e:
+        # The tokenizer is loaded before the model, so this is where an unknown or undownloadable model id first
+        # fails: transformers raises OSError (not found, offline) or huggingface_hub's HFValidationError (a
+        # ValueError, for a malformed id). Both are the user's to fix, so they become one error line, not a hub
+        # traceback.
+        raise ConfigError(f"cannot load the tokenizer of model {name_or_path!r} ({e}); pass a local checkout "
+                          "with --model PATH, or `tiny` for the random test model") from None

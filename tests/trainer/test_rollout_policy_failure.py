@@ -1,0 +1,35 @@
+"""A rollout whose policy raises (model server down) keeps the episode but does not score it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from wikigym.trainer.config import RolloutConfig
+from wikigym.trainer.rollout import policy_failed, rollout
+from wikigym.trajectories.dataset import read_run_episodes
+
+EXAMPLE_REPO = Path(__file__).parents[2] / "wikigym" / "example_repo"
+
+
+class _DeadServer:
+    def __init__(self, spec):
+        self.spec = spec
+
+    def act(self, messages, tools, system):
+        raise ConnectionError("Connection refused")
+
+
+def test_policy_failure_is_kept_unscored_and_counted(tmp_path, monkeypatch):
+    """It used to be scored (reward 0.0, exit 0): an outage then read as a bad student in pairs and round reports."""
+    import wikigym.simulator.policies as policies
+
+    monkeypatch.setattr(policies, "make_policy", lambda spec, **kw: _DeadServer(spec))
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(json.dumps({"repo": str(EXAMPLE_REPO), "task": "generate"}) + "\n")
+    cfg = RolloutConfig(tasks=tasks, k=1, policy="openai", base_url="http://127.0.0.1:9/v1")
+    summary = rollout(cfg, tmp_path / "out")
+    (ep,) = read_run_episodes(tmp_path / "out")
+    assert policy_failed(ep) and ep.score is None
+    assert summary["policy_failed"] == 1 and summary["scored"] == 0
+    assert "Connection refused" in summary["first_policy_error"]
