@@ -17,6 +17,9 @@ needs (`String(key)`, what `Object.keys` yields for a merge source). See `frontm
 
 What it deliberately does not do: warnings (js-yaml's `onWarning` is unset in gray-matter), the `listener` hook,
 `json` mode, or the full (unsafe) schema with `!!js/*` types.
+
+Derived from js-yaml 3.14 (https://github.com/nodeca/js-yaml), Copyright (C) 2011-2015 by Vitaly Puzrin, MIT
+License; the port keeps its structure and messages so that outputs match byte for byte.
 """
 
 from __future__ import annotations
