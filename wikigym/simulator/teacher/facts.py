@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
@@ -304,6 +305,15 @@ def _module_doc(path: str, text: str) -> str:
     return clean_doc(_header_comments(text))
 
 
+def _reverse(graph: dict[str, list[str]], nodes: Iterable[str]) -> dict[str, list[str]]:
+    """Node -> the sorted sources with an edge to it (every node present, sinks with an empty list)."""
+    rev: dict[str, set[str]] = {p: set() for p in nodes}
+    for src, dsts in graph.items():
+        for d in dsts:
+            rev[d].add(src)
+    return {p: sorted(v) for p, v in rev.items()}
+
+
 class RepoFacts:
     """Planning facts over a snapshot (see the module docstring).
 
@@ -428,11 +438,7 @@ class RepoFacts:
 
     @cached_property
     def imported_by(self) -> dict[str, list[str]]:
-        rev: dict[str, set[str]] = {p: set() for p in self.files}
-        for src, dsts in self.imports.items():
-            for d in dsts:
-                rev[d].add(src)
-        return {p: sorted(v) for p, v in rev.items()}
+        return _reverse(self.imports, self.files)
 
     # -- same-package references ------------------------------------------------------------------------------
     @cached_property
@@ -525,11 +531,7 @@ class RepoFacts:
 
     @cached_property
     def dependents(self) -> dict[str, list[str]]:
-        rev: dict[str, set[str]] = {p: set() for p in self.files}
-        for src, dsts in self.deps.items():
-            for d in dsts:
-                rev[d].add(src)
-        return {p: sorted(v) for p, v in rev.items()}
+        return _reverse(self.deps, self.files)
 
     @cached_property
     def has_uses(self) -> bool:
