@@ -32,11 +32,9 @@ from __future__ import annotations
 import json
 import math
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from wikigym.errors import ConfigError
@@ -45,8 +43,9 @@ from wikigym.verifier.checks.hallucination import check_hallucination
 from wikigym.verifier.checks.links import resolve_link
 from wikigym.verifier.checks.mermaid import check_mermaid, diagram_codes
 from wikigym.verifier.checks.stubs import check_stubs
-from wikigym.verifier.model import CheckResult, Deduction, Finding, Score, r6
+from wikigym.verifier.model import CheckResult, Finding, Score, r6
 from wikigym.verifier.repo_index import RepoIndex
+from wikigym.verifier.reward import read_weights_yaml, weighted_mean
 from wikigym.verifier.wiki import MD_LINK_RE, Page, Wiki
 
 LOCAL_KINDS = ("plan", "page", "index")
@@ -100,18 +99,7 @@ class LocalTaskConfig(BaseModel):
     @classmethod
     def load(cls, path: Path | str | None = None) -> LocalTaskConfig:
         """Read a local-task weights file (default: the packaged `weights-local-v1.yaml`)."""
-        try:
-            if path is None:
-                text = resources.files("wikigym.verifier").joinpath("weights-local-v1.yaml").read_text(
-                    encoding="utf-8")
-            else:
-                text = Path(path).read_text(encoding="utf-8")
-            data = yaml.safe_load(text)
-        except OSError as e:
-            raise ConfigError(f"cannot read local-task weights {path}: {e.strerror}; pass an existing YAML "
-                              f"file") from None
-        except yaml.YAMLError as e:
-            raise ConfigError(f"local-task weights {path} are not valid YAML: {str(e).splitlines()[0]}") from None
+        data = read_weights_yaml("weights-local-v1.yaml", path, "local-task weights")
         try:
             return cls.model_validate(data)
         except Exception as e:  # pydantic names the field
@@ -129,12 +117,7 @@ def combine_local(kind: str, checks: dict[str, CheckResult], section: LocalSecti
     >>> s.reward, s.stats["scorer"]
     (0.625, 'plan')
     """
-    active = {n: c for n, c in checks.items() if c.applicable and section.weights.get(n, 0) > 0}
-    total_w = sum(section.weights[n] for n in active) or 1.0
-    raw = sum(section.weights[n] * c.score for n, c in active.items()) / total_w if active else 0.0
-    deductions = [Deduction(n, r6(section.weights[n] * (1 - c.score) / total_w), section.weights[n], c.score)
-                  for n, c in active.items()]
-    deductions.sort(key=lambda d: (-d.points, d.check))
+    raw, deductions = weighted_mean(checks, section.weights)
     return Score(reward=0.0 if gate else r6(raw), checks=checks, gate=gate, deductions=deductions,
                  weights_version=version, stats={"raw_reward": r6(raw), "scorer": kind})
 
@@ -458,7 +441,8 @@ def check_sections(page: Page, title: str, prompt: str, cfg: dict[str, Any]) -> 
         if any(lvl >= 2 and want.casefold() in _norm(h) for _, lvl, h in heads):
             ok += 1
         else:
-            findings.append(Finding(page.path, None, f"no {want} section", f"the prompt requires a `## {want}` section"))
+            findings.append(Finding(page.path, None, f"no {want} section",
+                                    f"the prompt requires a `## {want}` section"))
     if any(lvl >= 2 and any(r.casefold() in _norm(h) for r in related) for _, lvl, h in heads):
         ok += 1
     else:

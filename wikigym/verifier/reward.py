@@ -60,21 +60,40 @@ class VerifierConfig(BaseModel):
     @classmethod
     def load(cls, path: Path | str | None = None) -> VerifierConfig:
         """Read a weights file (default: the packaged `weights-v1.yaml`)."""
-        try:
-            if path is None:
-                text = resources.files("wikigym.verifier").joinpath("weights-v1.yaml").read_text(encoding="utf-8")
-            else:
-                text = Path(path).read_text(encoding="utf-8")
-            data = yaml.safe_load(text)
-        except OSError as e:
-            raise ConfigError(f"cannot read verifier weights {path}: {e.strerror}; pass an existing YAML file") from None
-        except yaml.YAMLError as e:
-            raise ConfigError(f"verifier weights {path} are not valid YAML: {str(e).splitlines()[0]}") from None
+        data = read_weights_yaml("weights-v1.yaml", path, "verifier weights")
         try:
             return cls.model_validate(data)
         except Exception as e:  # pydantic's message names the field and the bad value
             first = str(e).splitlines()
             raise ConfigError(f"verifier weights {path or 'weights-v1.yaml'}: {' '.join(first[:3])}") from None
+
+
+def read_weights_yaml(default_name: str, path: Path | str | None, what: str) -> Any:
+    """The parsed YAML of a weights file (default: the packaged `default_name`); one `ConfigError` line otherwise."""
+    try:
+        if path is None:
+            text = resources.files("wikigym.verifier").joinpath(default_name).read_text(encoding="utf-8")
+        else:
+            text = Path(path).read_text(encoding="utf-8")
+        return yaml.safe_load(text)
+    except OSError as e:
+        raise ConfigError(f"cannot read {what} {path}: {e.strerror}; pass an existing YAML file") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{what} {path} are not valid YAML: {str(e).splitlines()[0]}") from None
+
+
+def weighted_mean(checks: dict[str, CheckResult], weights: dict[str, float]) -> tuple[float, list[Deduction]]:
+    """(weighted mean of the applicable, weighted checks, their deductions largest first); 0.0 when none applies.
+
+    Each deduction is the share of the reward the check's shortfall costs: weight x (1 - score) / total weight.
+    """
+    active = {n: c for n, c in checks.items() if c.applicable and weights.get(n, 0) > 0}
+    total_w = sum(weights[n] for n in active) or 1.0
+    raw = sum(weights[n] * c.score for n, c in active.items()) / total_w
+    deductions = [Deduction(n, r6(weights[n] * (1 - c.score) / total_w), weights[n], c.score)
+                  for n, c in active.items()]
+    deductions.sort(key=lambda d: (-d.points, d.check))
+    return raw, deductions
 
 
 def combine(checks: dict[str, CheckResult], cfg: VerifierConfig, n_pages: int, outside: list[str]) -> Score:
@@ -85,12 +104,7 @@ def combine(checks: dict[str, CheckResult], cfg: VerifierConfig, n_pages: int, o
     >>> s.reward, [(d.check, d.points) for d in s.deductions]
     (0.625, [('citations', 0.375), ('links', 0.0)])
     """
-    active = {n: c for n, c in checks.items() if c.applicable and cfg.weights.get(n, 0) > 0}
-    total_w = sum(cfg.weights[n] for n in active) or 1.0
-    raw = sum(cfg.weights[n] * c.score for n, c in active.items()) / total_w
-    deductions = [Deduction(n, r6(cfg.weights[n] * (1 - c.score) / total_w), cfg.weights[n], c.score)
-                  for n, c in active.items()]
-    deductions.sort(key=lambda d: (-d.points, d.check))
+    raw, deductions = weighted_mean(checks, cfg.weights)
     gate = None
     if n_pages < cfg.gates.min_pages:
         gate = f"{n_pages} pages (the gate needs at least {cfg.gates.min_pages})"
