@@ -67,17 +67,13 @@ def _register_commands() -> None:
 _register_commands()
 
 
-def fail(message: str, code: int = 2) -> "typer.Exit":
-    """Print one error line on stderr and return the Exit to raise."""
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
 def main() -> None:
     try:
         app()
     except WikigymError as e:
-        typer.echo(f"error: {e}", err=True)
+        from wikigym.commands._fail import fail
+
+        fail(e)
         sys.exit(2)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from wikigym.commands._fail import fail
 from wikigym.errors import WikigymError
 
 bench_app = typer.Typer(help="Benchmarks that score generated wikis (CodeWikiBench).", no_args_is_help=True)
@@ -66,8 +67,7 @@ def codewikibench(
         res = run_codewikibench(files, wiki, bench_repo, data, judge, cache, out, concurrency, max_doc_chars,
                                 retries)
     except WikigymError as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(2)
+        raise fail(e)
     if as_json:
         typer.echo(json.dumps(res.to_dict(), ensure_ascii=False))
         return

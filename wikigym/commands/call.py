@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from wikigym.commands._fail import fail
 from wikigym.errors import RepoNotFound, ToolArgumentError, WikiDirError
 from wikigym.tools.context import DEFAULT_PROFILE, ToolContext, parse_iso
 from wikigym.tools.node_fs import node_stdout_text
@@ -77,16 +78,12 @@ def register(app: typer.Typer) -> None:
         try:
             text, _ = run_call(tool, args_json, repo, wiki, mode, profile, now, allow_escape)
         except (ToolArgumentError, WikiDirError, RepoNotFound) as e:
-            from wikigym.trajectories.secrets import redact
-
-            typer.echo(f"error: {redact(str(e))}", err=True)
-            raise typer.Exit(2)
+            raise fail(e)
         except Exception as e:  # UnknownMode and friends
             from wikigym.errors import WikigymError
 
             if isinstance(e, WikigymError):
-                typer.echo(f"error: {e}", err=True)
-                raise typer.Exit(2)
+                raise fail(e)
             raise
         sys.stdout.write(node_stdout_text(text))
         sys.stdout.flush()
@@ -102,6 +99,5 @@ def register(app: typer.Typer) -> None:
         try:
             data = raw_schemas(mode) if raw else tool_schemas(mode)
         except WikigymError as e:
-            typer.echo(f"error: {e}", err=True)
-            raise typer.Exit(2)
+            raise fail(e)
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))

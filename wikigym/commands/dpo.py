@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from wikigym.commands._fail import fail
 from wikigym.errors import WikigymError
 
 
@@ -31,6 +32,5 @@ def register(app: typer.Typer) -> None:
             cfg = load_config(DPORunConfig, config, {**over, **parse_overrides(override)})
             res = run_dpo(cfg)
         except WikigymError as e:
-            typer.echo(f"error: {e}", err=True)
-            raise typer.Exit(2)
+            raise fail(e)
         typer.echo(json.dumps({k: res[k] for k in ("adapter", "steps", "losses", "margins", "seconds")}))

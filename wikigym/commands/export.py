@@ -7,13 +7,8 @@ from pathlib import Path
 
 import typer
 
+from wikigym.commands._fail import fail
 from wikigym.errors import WikigymError
-
-
-def _fail(e: WikigymError) -> typer.Exit:
-    typer.echo(f"error: {e}", err=True)
-    return typer.Exit(2)
-
 
 #: `ExportConfig` fields as the flags of `export sft` that set them (for error messages).
 _EXPORT_FLAGS = {"validation_fraction": "--validation", "test_fraction": "--test", "min_reward": "--min-reward",
@@ -67,7 +62,7 @@ def register(app: typer.Typer) -> None:
                                  validation_fraction=validation, test_fraction=test)
             man = export_sft(run_dirs, out, cfg)
         except WikigymError as e:
-            raise _fail(e)
+            raise fail(e)
         if as_json:
             typer.echo(json.dumps(man, indent=2))
             return
@@ -99,7 +94,7 @@ def register(app: typer.Typer) -> None:
         try:
             res = export_gguf(ModelConfig(name=model, dtype=dtype), adapter, out, quant, converter)  # type: ignore[arg-type]
         except WikigymError as e:
-            raise _fail(e)
+            raise fail(e)
         typer.echo(f"wrote {res['gguf']} ({res['bytes'] / 1e6:.1f} MB, {res['quant']}) and {res['modelfile']}")
         typer.echo(f"Ollama: {res['ollama_command']}")
         typer.echo(res["semanticwiki_command"])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from wikigym.commands._fail import fail
 from wikigym.errors import WikigymError
 
 
@@ -29,8 +30,7 @@ def register(app: typer.Typer) -> None:
                               step_pairs=not no_step_pairs, max_length=max_length)
             man = write_pairs(run_dirs, out, cfg)
         except WikigymError as e:
-            typer.echo(f"error: {e}", err=True)
-            raise typer.Exit(2)
+            raise fail(e)
         typer.echo(json.dumps({k: man[k] for k in ("episodes", "scored", "pairs", "episode_pairs", "step_pairs",
                                                     "mean_margin", "too_long")}))
         if man["too_long"]:

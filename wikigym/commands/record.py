@@ -17,6 +17,7 @@ from pathlib import Path
 
 import typer
 
+from wikigym.commands._fail import fail
 from wikigym.errors import WikigymError
 
 
@@ -124,8 +125,7 @@ def register(app: typer.Typer) -> None:
                 base_wiki=str(base_wiki) if base_wiki else None, cache_dir=str(cache_dir) if cache_dir else None,
                 cache_conversation=cache_conversation, price=_price(price), now=now, score=not no_score)
         except WikigymError as e:
-            typer.echo(f"error: {e}", err=True)
-            raise typer.Exit(2)
+            raise fail(e)
         except ValueError as e:  # pydantic validation: the first problem, on one line
             errs = e.errors() if hasattr(e, "errors") else []
             if errs:
@@ -140,10 +140,7 @@ def register(app: typer.Typer) -> None:
         try:
             summary = record(cfg, progress=progress, api_key=api_key)
         except WikigymError as e:
-            from wikigym.trajectories.secrets import redact
-
-            typer.echo(f"error: {redact(str(e))}", err=True)
-            raise typer.Exit(2)
+            raise fail(e)
         except KeyboardInterrupt:
             typer.echo(f"interrupted: finished episodes are in {out / 'trajectories.jsonl'}; run the same command to "
                        f"resume", err=True)

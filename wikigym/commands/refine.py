@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from wikigym.commands._fail import fail
 from wikigym.errors import WikigymError
 
 
@@ -25,8 +26,7 @@ def register(app: typer.Typer) -> None:
             cfg = load_config(RefineConfig, config, {"out": out, **parse_overrides(override)})
             reports = run(cfg, rounds, progress=lambda m: typer.echo(m, err=True))
         except WikigymError as e:
-            typer.echo(f"error: {e}", err=True)
-            raise typer.Exit(2)
+            raise fail(e)
         for rep in reports:
             r = rep["rollouts"]["reward"]
             held = rep.get("eval", {}).get("reward", {}).get("mean") if rep.get("eval") else None

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from wikigym.commands._fail import fail
 from wikigym.errors import WikigymError
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what `git log | head` and friends exit with
@@ -114,10 +115,7 @@ def register(app: typer.Typer) -> None:
             if as_json:
                 typer.echo(json.dumps([r.to_json() for r in reports], indent=2, ensure_ascii=False))
         except WikigymError as e:
-            from wikigym.trajectories.secrets import redact
-
-            typer.echo(f"error: {redact(str(e))}", err=True)  # a --repo URL may carry a token
-            raise typer.Exit(2)
+            raise fail(e)
         raise typer.Exit(1 if drift else 0)
 
     @app.command("inspect")
@@ -133,8 +131,7 @@ def register(app: typer.Typer) -> None:
         try:
             index = build_site(list(runs), out)
         except WikigymError as e:
-            typer.echo(f"error: {e}", err=True)
-            raise typer.Exit(2)
+            raise fail(e)
         typer.echo(f"wrote {index}")
         if serve:
             from wikigym.inspector.site import serve as serve_site
@@ -142,8 +139,7 @@ def register(app: typer.Typer) -> None:
             try:
                 serve_site(out, port, on_ready=lambda url: typer.echo(f"serving {out} at {url} (Ctrl-C to stop)"))
             except WikigymError as e:
-                typer.echo(f"error: {e}", err=True)
-                raise typer.Exit(2)
+                raise fail(e)
             except KeyboardInterrupt:
                 pass
 

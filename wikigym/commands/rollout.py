@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from wikigym.commands._fail import fail
 from wikigym.errors import WikigymError
 
 
@@ -34,8 +35,7 @@ def register(app: typer.Typer) -> None:
             cfg = load_config(RolloutConfig, config, {**over, **parse_overrides(override)})
             summary = run(cfg, out)
         except WikigymError as e:
-            typer.echo(f"error: {e}", err=True)
-            raise typer.Exit(2)
+            raise fail(e)
         if as_json:
             typer.echo(json.dumps(summary, indent=2))
             return

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from wikigym.commands._fail import fail
 from wikigym.errors import WikigymError
 
 
@@ -29,7 +30,6 @@ def register(app: typer.Typer) -> None:
             cfg = load_config(SFTRunConfig, config, {**over, **parse_overrides(override)})
             res = run_sft(cfg)
         except WikigymError as e:
-            typer.echo(f"error: {e}", err=True)
-            raise typer.Exit(2)
+            raise fail(e)
         typer.echo(json.dumps({k: res[k] for k in ("adapter", "steps", "losses", "seconds")}))
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from wikigym.commands._fail import fail
+
 
 def run_verify(wiki_dir: Path, repo: str | Path, trajectory: Path | None, episode: str | None,
                weights: Path | None, local_weights: Path | None = None):
@@ -41,7 +43,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Score a wiki: citations, mermaid, links, structure, stubs, coverage, hallucination (+ tool use)."""
         from wikigym.errors import WikigymError, check_output_file
-        from wikigym.trajectories.secrets import redact
         from wikigym.verifier.wiki import Wiki
 
         try:
@@ -53,8 +54,7 @@ def register(app: typer.Typer) -> None:
 
                 write_report(html, Wiki.from_dir(wiki_dir), score, title=f"wikigym verify: {wiki_dir}")
         except WikigymError as e:
-            typer.echo(f"error: {redact(str(e))}", err=True)  # a --repo URL may carry a token
-            raise typer.Exit(2)
+            raise fail(e)
         if not score.stats.get("pages") and "scorer" not in score.stats:
             # The score stands (the gate's 0, so --json consumers get their object), but an empty directory is
             # most often the wrong one: say so on stderr in one line.
