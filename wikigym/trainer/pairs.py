@@ -113,7 +113,19 @@ def pair_length(row: dict[str, Any]) -> int:
 def build_pairs(episodes: list[Episode], cfg: PairsConfig, opts: RenderOptions | None = None,
                 teachers: list[Episode] | None = None) -> list[dict[str, Any]]:
     """All pairs of `episodes` under `cfg` (scored episodes only); `teachers` adds teacher-vs-student pairs."""
-    return [r for r in candidate_pairs(episodes, cfg, opts, teachers) if pair_length(r) <= cfg.max_length]
+    return split_by_length(candidate_pairs(episodes, cfg, opts, teachers), cfg.max_length)[0]
+
+
+def split_by_length(rows: list[dict[str, Any]], max_length: int) -> tuple[list[dict[str, Any]], list[int]]:
+    """(the pairs within `max_length`, the lengths of those over it)."""
+    kept, too_long = [], []
+    for r in rows:
+        n = pair_length(r)
+        if n <= max_length:
+            kept.append(r)
+        else:
+            too_long.append(n)
+    return kept, too_long
 
 
 def candidate_pairs(episodes: list[Episode], cfg: PairsConfig, opts: RenderOptions | None = None,
@@ -181,10 +193,7 @@ def write_pairs(run_dirs: list[Path], out: Path, cfg: PairsConfig | None = None,
     rescore_stale(episodes + teachers)
     # Pairs over max_length are counted, not dropped silently: whole-episode pairs of real wikis are often longer
     # than the default, and "0 pairs" alone sent users to lower --min-margin, which cannot help.
-    candidates = candidate_pairs(episodes, cfg, opts, teachers)
-    rows = [r for r in candidates if pair_length(r) <= cfg.max_length]
-    too_long = [pair_length(r) for r in candidates if pair_length(r) > cfg.max_length]
-    out = Path(out)
+    rows, too_long = split_by_length(candidate_pairs(episodes, cfg, opts, teachers), cfg.max_length)
     out.mkdir(parents=True, exist_ok=True)
     if (out / "manifest.json").exists():
         (out / "manifest.json").unlink()

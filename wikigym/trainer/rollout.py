@@ -288,14 +288,22 @@ def _slug(s: str) -> str:
     return f"{tail or 'task'}-{hashlib.sha256(s.encode()).hexdigest()[:6]}"
 
 
-def policy_failed(episode: Episode) -> bool:
-    """True when the episode ended because the policy itself raised (an API/server failure after its retries).
+def policy_error(episode: Episode) -> str | None:
+    """The error that ended the episode because the policy itself raised (an API/server failure after its
+    retries), else None.
 
     `AgentLoop` ends such an episode with stop_reason "error" and an error starting "policy <kind>" (its
     `_act`); a turn the model got wrong (unparsable output) is behaviour and is not matched here.
     """
+    if episode.stop_reason != "error":
+        return None
     prefix = f"policy {episode.policy.kind}"
-    return episode.stop_reason == "error" and any(e.startswith(prefix) for e in episode.errors)
+    return next((e for e in episode.errors if e.startswith(prefix)), None)
+
+
+def policy_failed(episode: Episode) -> bool:
+    """True when the policy itself failed (see `policy_error`)."""
+    return policy_error(episode) is not None
 
 
 def _pct(values: list[float], p: float) -> float | None:
@@ -321,8 +329,7 @@ def summarize(episodes: list[Episode], seconds: float | None = None) -> dict[str
     out = {
         "episodes": len(episodes), "scored": len(rewards),
         "policy_failed": sum(policy_failed(e) for e in episodes),
-        "first_policy_error": next((err for e in episodes if policy_failed(e) for err in e.errors
-                                    if err.startswith(f"policy {e.policy.kind}")), None),
+        "first_policy_error": next((err for e in episodes if (err := policy_error(e))), None),
         "reward": {"mean": round(sum(rewards) / len(rewards), 6) if rewards else None, "p10": _pct(rewards, 10),
                    "p50": _pct(rewards, 50), "p90": _pct(rewards, 90), "max": max(rewards) if rewards else None},
         "checks": {k: {"mean": round(sum(v) / len(v), 6), "p10": _pct(v, 10), "p50": _pct(v, 50), "p90": _pct(v, 90)}
