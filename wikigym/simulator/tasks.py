@@ -34,10 +34,10 @@ from typing import Any
 
 from wikigym.errors import ConfigError
 from wikigym.simulator.prompts import PromptSet, tool_name_values
-from wikigym.trajectories.schema import TaskSpec
+from wikigym.trajectories.schema import SINGLE_TURN_KINDS, TaskSpec
 
 LOOP_TASKS = ("generate", "continue", "update")
-SINGLE_TURN_TASKS = ("plan", "page", "index")
+SINGLE_TURN_TASKS = SINGLE_TURN_KINDS
 TASK_KINDS = LOOP_TASKS + SINGLE_TURN_TASKS
 
 # SemanticWiki's sampling per task: (temperature, max_tokens). The tool loop uses 0.7 / 8192.

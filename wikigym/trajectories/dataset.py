@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from wikigym.errors import ConfigError, TrajectoryCorrupt, check_output_dir
 from wikigym.trajectories.harmony import RenderOptions, RenderStats, render_episode
-from wikigym.trajectories.schema import SCHEMA_VERSION, Episode
+from wikigym.trajectories.schema import SCHEMA_VERSION, SINGLE_TURN_KINDS, Episode
 
 DATASET_SCHEMA = "wikigym.sft-dataset/1"
 
@@ -86,15 +86,12 @@ def read_run_episodes(path: Path) -> list[Episode]:
     return out
 
 
-# Single-turn tasks have their own scorer (wikigym.verifier.local_tasks): its scores say `stats.scorer == kind`.
-SINGLE_TURN_KINDS = ("plan", "page", "index")
-
-
 def episode_reward(ep: Episode) -> float | None:
     """The verifier's scalar reward recorded on an episode, or None when unscored.
 
     A single-turn (`plan`/`page`/`index`) episode scored as a whole wiki (recorded before the task-aware scorer)
-    counts as unscored: that reward means nothing for it (`rescore_stale` scores such episodes again)."""
+    counts as unscored: that reward means nothing for it (`rescore_stale` scores such episodes again). The task
+    scorer marks its scores with `stats.scorer == kind`."""
     if not ep.score:
         return None
     if ep.task.kind in SINGLE_TURN_KINDS and (ep.score.get("stats") or {}).get("scorer") != ep.task.kind:

@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 SCHEMA_VERSION = "wikigym.trajectory/1"
 
 TaskKind = Literal["generate", "continue", "update", "plan", "page", "index"]
+# SemanticWiki's local page-by-page prompts: one answer, no tools, scored by their own checks (verifier.local_tasks).
+SINGLE_TURN_KINDS = ("plan", "page", "index")
 StopReason = Literal["end_turn", "max_turns", "max_cost", "error", "interrupted", "max_tokens"]
 
 

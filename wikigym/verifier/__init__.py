@@ -13,7 +13,7 @@ Library API (the trainer and simulator call these):
 `weights-v1.yaml`, the CodeWikiBench scorer in `codewikibench.py`, the HTML report in `report_html.py`.
 """
 
-from wikigym.verifier.local_tasks import LOCAL_KINDS, LocalTaskConfig, is_task_score
+from wikigym.verifier.local_tasks import LOCAL_KINDS, LocalTaskConfig
 from wikigym.verifier.model import CHECK_NAMES, CheckResult, Finding, Score
 from wikigym.verifier.reward import VerifierConfig
 from wikigym.verifier.verifier import (
@@ -27,5 +27,5 @@ from wikigym.verifier.verifier import (
 from wikigym.verifier.wiki import Wiki
 
 __all__ = ["CHECK_NAMES", "LOCAL_KINDS", "CheckResult", "Finding", "LocalTaskConfig", "Score", "Verifier",
-           "VerifierConfig", "Wiki", "is_task_score", "load_episode", "require_complete", "verify_episode",
+           "VerifierConfig", "Wiki", "load_episode", "require_complete", "verify_episode",
            "verify_files", "verify_wiki"]

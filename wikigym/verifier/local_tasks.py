@@ -38,6 +38,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from wikigym.errors import ConfigError
+from wikigym.trajectories.schema import SINGLE_TURN_KINDS
 from wikigym.verifier.checks.citations import check_citations, extract_citations
 from wikigym.verifier.checks.hallucination import check_hallucination
 from wikigym.verifier.checks.links import resolve_link
@@ -48,7 +49,7 @@ from wikigym.verifier.repo_index import RepoIndex
 from wikigym.verifier.reward import read_weights_yaml, weighted_mean
 from wikigym.verifier.wiki import MD_LINK_RE, Page, Wiki
 
-LOCAL_KINDS = ("plan", "page", "index")
+LOCAL_KINDS = SINGLE_TURN_KINDS
 LOCAL_CHECKS: dict[str, tuple[str, ...]] = {
     "plan": ("schema", "page_count", "files_exist", "files_per_page", "coverage", "duplicates"),
     "page": ("citations", "hallucination", "sections", "stubs", "links", "mermaid"),
@@ -628,22 +629,12 @@ def score_local(verifier: Any, episode: Any, repo: RepoIndex, config: LocalTaskC
     raise ValueError(f"{kind!r} is not a single-turn task ({', '.join(LOCAL_KINDS)})")
 
 
-def is_task_score(kind: str, score: dict[str, Any] | None) -> bool:
-    """True when a stored score fits its episode: single-turn kinds need the task scorer's score (older records
-    were scored as whole wikis, which means nothing for them); other kinds take any score."""
-    if kind not in LOCAL_KINDS:
-        return True
-    stats = (score or {}).get("stats") or {}
-    return stats.get("scorer") == kind
-
-
 __all__ = [
     "LOCAL_CHECKS",
     "LOCAL_KINDS",
     "LocalTaskConfig",
     "check_plan_links",
     "check_sections",
-    "is_task_score",
     "parse_plan_answer",
     "score_index",
     "score_local",

@@ -71,12 +71,11 @@ from wikigym.simulator.teacher.protocol import (
     result_text,
 )
 from wikigym.simulator.teacher.writer import WriteContext, compose
-from wikigym.trajectories.schema import PolicySpec, ToolCall, Usage
+from wikigym.trajectories.schema import SINGLE_TURN_KINDS, PolicySpec, ToolCall, Usage
 
 MAX_TURNS = 58  # stay inside a sane budget whatever the repository
 MAX_VERIFY_PASSES = 3
 MAX_WRITES_PER_TURN = 3
-SINGLE_TURN_KINDS = ("plan", "page", "index")
 # A page the teacher may create: a wiki path made of word characters, dots, dashes and slashes. A "missing page"
 # such as `-n ${BASH_COMP_DEBUG_FILE:-}.md` comes from code that only looks like a link, not from a page anyone meant.
 _PAGE_PATH = re.compile(r"(?:[\w][\w.-]*/)*[\w][\w.-]*\.md")
