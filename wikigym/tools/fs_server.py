@@ -285,11 +285,6 @@ def tail_file(path: str, num_lines: float) -> str:
         os.close(fd)
 
 
-def _utf8(content: str) -> bytes:
-    """JavaScript strings are written as UTF-8 with lone surrogates replaced by U+FFFD."""
-    return re.sub("[\ud800-\udfff]", "\ufffd", content).encode("utf-8")
-
-
 def _atomic_replace(path: str, data: bytes) -> None:
     tmp = f"{path}.{secrets.token_hex(16)}.tmp"
     try:
@@ -308,7 +303,7 @@ def _atomic_replace(path: str, data: bytes) -> None:
 
 def write_file_content(path: str, content: str) -> None:
     """lib.ts `writeFileContent`: exclusive create, else write a temp file and rename it over the target."""
-    data = _utf8(content)
+    data = node_fs.js_utf8(content)
     try:
         node_fs.write_bytes(path, data, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     except NodeError as e:
@@ -394,7 +389,7 @@ def apply_file_edits(path: str, edits: list[dict], dry_run: bool) -> str:
         ticks += 1
     formatted = f"{'`' * ticks}diff\n{diff}{'`' * ticks}\n\n"
     if not dry_run:
-        _atomic_replace(path, _utf8(modified))
+        _atomic_replace(path, node_fs.js_utf8(modified))
     return formatted
 
 

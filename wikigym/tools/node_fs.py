@@ -237,6 +237,11 @@ def node_stdout_text(s: str) -> str:
     return _LONE_SURROGATE.sub("\ufffd", joined)
 
 
+def js_utf8(s: str) -> bytes:
+    """A JavaScript string as `Buffer.from(s, 'utf-8')` writes it: UTF-8, lone surrogates replaced by U+FFFD."""
+    return _LONE_SURROGATE.sub("\ufffd", s).encode("utf-8")
+
+
 def utf16_len(s: str) -> int:
     """Length in UTF-16 code units, as JavaScript's `String.prototype.length` counts."""
     return len(s) + sum(1 for ch in s if ord(ch) > 0xFFFF)

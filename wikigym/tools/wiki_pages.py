@@ -135,8 +135,7 @@ def _write_file(full: str, text: str) -> None:
     """`fs.writeFileSync(full, text, 'utf-8')` (lone surrogates become U+FFFD, as Buffer.from does)."""
     if has_nul(full):
         raise NodeError(_nul_message(full), "ERR_INVALID_ARG_VALUE")
-    data = re.sub("[\ud800-\udfff]", "\ufffd", text).encode("utf-8")
-    node_fs.write_bytes(full, data, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    node_fs.write_bytes(full, node_fs.js_utf8(text), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
 
 
 def _matter_cache(ctx: ToolContext) -> dict[str, GrayMatterFile]:
