@@ -92,6 +92,50 @@ def save(out: Path | None, res: dict[str, Any]) -> None:
         out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
 
 
+def profile(engine: Any, batch: list[list[int]], out: Path) -> None:
+    """Where a decode step's time goes: graph replay per step vs the engine's whole step (sampling, host work), and
+    the CUDA kernels of one eager step, for 1 slot and for len(batch) slots."""
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as torch_profile
+
+    from wikigym.trainer.fast.decode import _pow2, _Request
+
+    out.mkdir(parents=True, exist_ok=True)
+    summary: dict[str, Any] = {}
+    for b in (1, len(batch)):
+        for r in batch[:b]:  # b requests kept active (no worker thread: steps are driven from here)
+            engine._waiting.append(_Request(list(r), 10_000, 0.0, 1.0, frozenset(), None))
+        with torch.no_grad():
+            engine.step()  # prefill + capture this batch size's graph
+            engine.step()
+            length = min(_pow2(max(engine._pos_host) + 1, engine.min_len_bucket), engine.max_len)
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            for _ in range(20):
+                engine._run_step(b, length)
+            end.record()
+            torch.cuda.synchronize()
+            graph_ms = start.elapsed_time(end) / 20
+            torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            for _ in range(20):
+                engine.step()
+            torch.cuda.synchronize()
+            step_ms = (time.perf_counter() - t0) * 1000 / 20
+            with torch_profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+                for _ in range(2):
+                    engine._step(b, length)
+                torch.cuda.synchronize()
+        table = prof.key_averages().table(sort_by="cuda_time_total", row_limit=30)
+        (out / f"decode_b{b}.txt").write_text(table + "\n", encoding="utf-8")
+        summary[f"b{b}"] = {"graph_ms_per_step": round(graph_ms, 3), "engine_step_ms": round(step_ms, 3),
+                            "length_bucket": length}
+        print(f"b={b}: graph {graph_ms:.2f} ms/step, engine.step {step_ms:.2f} ms", flush=True)
+        print(table[:6000], flush=True)
+        engine._slots, engine._pos_host = [], []
+    (out / "decode_summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--streams", type=int, default=32)
@@ -103,6 +147,8 @@ def main() -> None:
     ap.add_argument("--layers", type=int, default=0)
     ap.add_argument("--skip-baseline", action="store_true")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--profile", type=Path, default=None,
+                    help="only profile: per-step graph time and a kernel table for 1 and --streams slots, into DIR")
     args = ap.parse_args()
 
     import transformers
@@ -120,6 +166,9 @@ def main() -> None:
     print(f"built in {res['build_s']} s on {res['device']}", flush=True)
     p1 = prompts(1, args.prompt_len, 1)
     pb = prompts(args.streams, args.prompt_len, 2)
+    if args.profile:
+        profile(DecodeEngine(model, max_batch=args.streams, max_len=args.max_len), pb, args.profile)
+        return
     if not args.skip_baseline:
         hf_generate(model, p1, 2)  # warm-up
         s, _ = hf_generate(model, p1, args.baseline_new)
