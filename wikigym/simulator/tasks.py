@@ -77,6 +77,19 @@ class Task:
         return self.spec.prompt
 
 
+def task_from_spec(spec: TaskSpec, system: str) -> Task:
+    """The task a recorded episode solved, rebuilt from its record (prompt, system prompt, starting wiki, page).
+
+    Rollouts of a recorded task must all see that exact task: rebuilding it from the repository would pick the page
+    (`page`), the partial wiki (`continue`) or the base commit (`update`) from each rollout's own seed, so K rollouts
+    of one task would answer K different prompts and their preference pairs would compare unrelated answers.
+    """
+    temperature, max_tokens = DEFAULT_SAMPLING[spec.kind]
+    output = (spec.page or {}).get("filename") if spec.kind == "page" else "index.md" if spec.kind == "index" else None
+    return Task(spec=spec.model_copy(deep=True), system=system, single_turn=spec.kind in SINGLE_TURN_TASKS,
+                seed_wiki=dict(spec.seed_wiki), output_page=output, temperature=temperature, max_tokens=max_tokens)
+
+
 def _common(prompts: PromptSet, mode: str, repo: str, output_dir: str) -> dict[str, Any]:
     values: dict[str, Any] = dict(tool_name_values(mode))
     values.update(repo=repo, output_dir=output_dir)

@@ -32,18 +32,26 @@ from wikigym import __version__
 from wikigym.errors import ConfigError, check_output_dir
 from wikigym.simulator.policy import AssistantTurn, Policy
 from wikigym.trainer.config import RolloutConfig
-from wikigym.trajectories.schema import Episode, PolicySpec, RepoRef, Step
+from wikigym.trajectories.schema import Episode, PolicySpec, RepoRef, Step, TaskSpec
 
 TRAJECTORIES = "trajectories.jsonl"
 
 
 @dataclass
 class TaskRef:
-    """One rollout task: a repository and a task kind (`task_id` groups its episodes for pairs)."""
+    """One rollout task: a repository and a task kind (`task_id` groups its episodes for pairs).
+
+    Tasks read from a RUN_DIR carry the recorded task (`spec`, `system`), so every rollout answers exactly the prompt
+    the recorded episode answered; tasks of a .jsonl file are built from the repository with `index` (which page of
+    the plan, which partial wiki, which base commit), the same for all K rollouts.
+    """
 
     source: str
     kind: str = "generate"
     task_id: str = ""
+    index: int = 0
+    spec: TaskSpec | None = None
+    system: str | None = None
 
 
 def load_tasks(path: Path) -> list[TaskRef]:
@@ -57,7 +65,7 @@ def load_tasks(path: Path) -> list[TaskRef]:
         for ep in read_run_episodes(path):
             src = str(ep.config.get("source") or ep.repo.path) if ep.config else ep.repo.path
             tid = task_id(ep)
-            out.setdefault(tid, TaskRef(src, ep.task.kind, tid))
+            out.setdefault(tid, TaskRef(src, ep.task.kind, tid, spec=ep.task, system=ep.system_prompt))
         return list(out.values())
     if not path.is_file():
         raise ConfigError(f"tasks {path} does not exist; pass a RUN_DIR or a tasks .jsonl of "
@@ -67,8 +75,9 @@ def load_tasks(path: Path) -> list[TaskRef]:
         if line.strip():
             try:
                 d = json.loads(line)
-                tasks.append(TaskRef(str(d["repo"]), d.get("task", "generate"), d.get("task_id", "")))
-            except (json.JSONDecodeError, KeyError, TypeError):
+                tasks.append(TaskRef(str(d["repo"]), d.get("task", "generate"), d.get("task_id", ""),
+                                     int(d.get("index", 0))))
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
                 raise ConfigError(f"tasks {path} line {n} is not a JSON object with a \"repo\" key") from None
     return tasks
 
@@ -112,6 +121,7 @@ def run_job(cfg: RolloutConfig, out: Path, ref: TaskRef, snapshot: Any, episode_
     from wikigym.simulator import record as rec
     from wikigym.simulator.loop import AgentLoop, LoopConfig
     from wikigym.simulator.sandbox import Sandbox, SandboxConfig
+    from wikigym.simulator.tasks import task_from_spec
 
     rcfg = _record_config(cfg, out).model_copy(update={"task": ref.kind})
     started = _dt.datetime.now(_dt.timezone.utc)
@@ -121,8 +131,12 @@ def run_job(cfg: RolloutConfig, out: Path, ref: TaskRef, snapshot: Any, episode_
         shutil.rmtree(wiki_dir)
     prompts = rec._prompts(rcfg)
     sandbox = Sandbox(snapshot, wiki_dir, SandboxConfig(mode=cfg.mode))
-    job = rec.EpisodeJob(episode_id=episode_id, source=ref.source, index=seed, seed=seed, snapshot=snapshot)
-    task, snap = rec.build_task(rcfg, job, sandbox, prompts)
+    if ref.spec is not None and ref.system is not None:
+        task, snap = task_from_spec(ref.spec, ref.system), snapshot
+    else:  # built from the repository; `index` (not the sampling seed) picks the page / partial wiki / base commit
+        job = rec.EpisodeJob(episode_id=episode_id, source=ref.source, index=ref.index, seed=ref.index,
+                             snapshot=snapshot)
+        task, snap = rec.build_task(rcfg, job, sandbox, prompts)
     policy: Policy = student if prefix is None else ReplayPrefixPolicy(prefix.steps, fork_step, student)
     loop = AgentLoop(policy, sandbox, prompts, LoopConfig(max_turns=cfg.max_turns, verify=cfg.verification_passes > 0,
                                                           verification_passes=cfg.verification_passes))
