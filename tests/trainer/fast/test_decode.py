@@ -36,6 +36,19 @@ def test_greedy_equals_transformers_generate_with_more_prompts_than_slots(tiny_p
     assert out == [_hf_greedy(tiny_plain, p, 12) for p in PROMPTS]
 
 
+def test_prefill_together_with_one_request_done_at_once(tiny_plain) -> None:
+    """All prompts are prefilled in one forward; one stops on its first token, so the later ones' caches move down a
+    slot, and every answer still equals generate's (cut at the stop token)."""
+    from wikigym.trainer.fast.decode import DecodeEngine
+
+    refs = [_hf_greedy(tiny_plain, p, 10) for p in PROMPTS]
+    stop = refs[1][0]
+    want = [r[:r.index(stop) + 1] if stop in r else r for r in refs]
+    engine = DecodeEngine(tiny_plain, max_batch=len(PROMPTS), max_len=96, min_len_bucket=16)
+    assert engine.generate(PROMPTS, max_new_tokens=10, temperature=0, stop_ids=[stop]) == want
+    assert want[1] == [stop]
+
+
 def test_continuous_batching_from_threads_with_stops(tiny_plain) -> None:
     from wikigym.trainer.fast.decode import DecodeEngine
 
@@ -92,3 +105,23 @@ def test_cuda_graph_decode_matches_eager_engine() -> None:
     assert graphs.use_graphs and graphs._graphs
     same = sum(x == y for ra, rb in zip(a, b) for x, y in zip(ra, rb))
     assert same >= 0.9 * sum(len(r) for r in b)  # bf16: graph replay may flip a rare near-tie
+
+
+def test_fused_falls_back_to_eager_when_compilation_fails(monkeypatch) -> None:
+    """A machine without a working compiler still decodes (eagerly), with the same numbers."""
+    from wikigym.trainer.fast import compiled
+
+    def broken(fn, **kw):
+        def run(*a, **k):
+            raise RuntimeError("no C compiler")
+        return run
+
+    def double(x):
+        return x * 2
+
+    monkeypatch.setattr(torch, "compile", broken)
+    monkeypatch.setattr(compiled, "_CACHE", {})
+    f = compiled.fused(double)
+    assert torch.equal(f(torch.ones(3)), torch.full((3,), 2.0))
+    assert torch.equal(f(torch.ones(2)), torch.full((2,), 2.0))
+    assert compiled.fused(double, enabled=False) is double

@@ -39,6 +39,7 @@ from wikigym.trainer.fast.attention import (
     flex_sink_attention,
     padded_length,
 )
+from wikigym.trainer.fast.compiled import fused
 from wikigym.trainer.fast.moe import experts_forward, grouped_mm_available
 from wikigym.trainer.fast.patch import causal_lm
 
@@ -55,6 +56,23 @@ def _pow2(n: int, lo: int) -> int:
 def _rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
     a, b = torch.chunk(x, 2, dim=-1)
     return torch.cat((a * cos - b * sin, b * cos + a * sin), dim=-1)
+
+
+def _rmsnorm(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
+    """gpt-oss's RMSNorm (float32 statistics, weight applied before casting back), as transformers computes it."""
+    h = x.float()
+    h = h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + eps)
+    return (weight * h).to(x.dtype)
+
+
+def _sink_softmax_av(qg: torch.Tensor, keys: torch.Tensor, vals: torch.Tensor, valid: torch.Tensor,
+                     sinks: torch.Tensor, scaling: float) -> torch.Tensor:
+    """One decode position's attention with gpt-oss's sink logit: qg [b, kv, g, D], keys/vals [b, kv, L, D]."""
+    scores = torch.matmul(qg, keys.transpose(-1, -2)).float() * scaling  # [b, kv, g, L]
+    scores = scores.masked_fill(~valid[:, None, None, :], float("-inf"))
+    sink = sinks.float().view(1, qg.shape[1], qg.shape[2], 1).expand(qg.shape[0], -1, -1, 1)
+    probs = torch.softmax(torch.cat([scores, sink], dim=-1), dim=-1)[..., :-1]
+    return torch.matmul(probs.to(vals.dtype), vals)
 
 
 @dataclass
@@ -74,7 +92,7 @@ class DecodeEngine:
     """Static-cache, CUDA-graph, continuously batched generation for one gpt-oss model (see the module docstring)."""
 
     def __init__(self, model: Any, max_batch: int = 32, max_len: int = 16384, use_cuda_graph: bool = True,
-                 min_len_bucket: int = 256):
+                 min_len_bucket: int = 256, prefill_tokens: int = 16384, compile: bool | None = None):
         lm = causal_lm(model)
         if any("lora_" in n for n, _ in lm.named_parameters()):
             raise ValueError("DecodeEngine needs a plain or merged model; merge the LoRA first (merge_and_unload)")
@@ -89,6 +107,21 @@ class DecodeEngine:
         self.head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
         self.top_k = cfg.num_experts_per_tok
         self.min_len_bucket = min_len_bucket
+        self.prefill_tokens = prefill_tokens
+        self.eps = float(getattr(cfg, "rms_norm_eps", 1e-5))
+        # q, k and v as one GEMM (one weight read, one launch instead of three plus their split-K reductions)
+        self.qkv: list[tuple[torch.Tensor, torch.Tensor | None]] = []
+        for layer in self.layers:
+            at = layer.self_attn
+            w = torch.cat([at.q_proj.weight, at.k_proj.weight, at.v_proj.weight], 0).detach()
+            has_bias = at.q_proj.bias is not None
+            b = torch.cat([at.q_proj.bias, at.k_proj.bias, at.v_proj.bias], 0).detach() if has_bias else None
+            self.qkv.append((w, b))
+        self.q_dim, self.kv_dim = self.n_heads * self.head_dim, self.n_kv * self.head_dim
+        use_compile = self.device.type == "cuda" if compile is None else compile
+        self.norm = fused(_rmsnorm, use_compile)
+        self.rope = fused(_rope, use_compile)
+        self.attend = fused(_sink_softmax_av, use_compile)
         ok, why = grouped_mm_available(self.device, self.dtype)
         self.moe_backend = "grouped_mm" if ok else "segment"
         self.flex_ok, _ = flex_available(self.device)
@@ -118,14 +151,19 @@ class DecodeEngine:
         self.steps = 0
 
     # ---- model math -------------------------------------------------------------------------------------------
+    def _qkv(self, i: int, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        w, b = self.qkv[i]
+        qkv = F.linear(h, w, b)
+        return qkv.split([self.q_dim, self.kv_dim, self.kv_dim], dim=-1)
+
     def _attn_decode(self, i: int, layer: Any, h: torch.Tensor, pos: torch.Tensor, cos: torch.Tensor,
                      sin: torch.Tensor, length: int) -> torch.Tensor:
         b = h.shape[0]
         at = layer.self_attn
-        q = at.q_proj(h).view(b, self.n_heads, self.head_dim)
-        k = at.k_proj(h).view(b, self.n_kv, self.head_dim)
-        v = at.v_proj(h).view(b, self.n_kv, self.head_dim)
-        q, k = _rope(q, cos[:, None], sin[:, None]), _rope(k, cos[:, None], sin[:, None])
+        q, k, v = self._qkv(i, h)
+        q = self.rope(q.reshape(b, self.n_heads, self.head_dim), cos[:, None], sin[:, None])
+        k = self.rope(k.reshape(b, self.n_kv, self.head_dim), cos[:, None], sin[:, None])
+        v = v.reshape(b, self.n_kv, self.head_dim)
         rows = torch.arange(b, device=h.device)
         window = self.kinds[i]
         kc, vc = self.k_cache[i], self.v_cache[i]
@@ -142,13 +180,8 @@ class DecodeEngine:
             keys, vals = kc[:b, :, :length], vc[:b, :, :length]
             valid = torch.arange(length, device=h.device)[None] <= pos[:, None]
         g = self.n_heads // self.n_kv
-        qg = q.view(b, self.n_kv, g, self.head_dim)
-        scores = torch.matmul(qg, keys.transpose(-1, -2)).float() * at.scaling  # [b, kv, g, L]
-        scores = scores.masked_fill(~valid[:, None, None, :], float("-inf"))
-        sink = at.sinks.float().view(1, self.n_kv, g, 1).expand(b, -1, -1, 1)
-        probs = torch.softmax(torch.cat([scores, sink], dim=-1), dim=-1)[..., :-1]
-        out = torch.matmul(probs.to(vals.dtype), vals).reshape(b, self.n_heads * self.head_dim)
-        return at.o_proj(out)
+        out = self.attend(q.view(b, self.n_kv, g, self.head_dim), keys, vals, valid, at.sinks, float(at.scaling))
+        return at.o_proj(out.reshape(b, self.n_heads * self.head_dim))
 
     def _moe(self, layer: Any, h: torch.Tensor) -> torch.Tensor:
         mlp = layer.mlp
@@ -165,45 +198,65 @@ class DecodeEngine:
         x = self.lm.model.embed_tokens(tok)
         cos, sin = self.cos[pos], self.sin[pos]
         for i, layer in enumerate(self.layers):
-            x = x + self._attn_decode(i, layer, layer.input_layernorm(x), pos, cos, sin, length)
-            x = x + self._moe(layer, layer.post_attention_layernorm(x))
-        return self.lm.lm_head(self.lm.model.norm(x)).float()
+            x = x + self._attn_decode(i, layer, self.norm(x, layer.input_layernorm.weight, self.eps), pos, cos, sin,
+                                      length)
+            x = x + self._moe(layer, self.norm(x, layer.post_attention_layernorm.weight, self.eps))
+        return self.lm.lm_head(self.norm(x, self.lm.model.norm.weight, self.eps)).float()
 
     def _prefill(self, slot: int, prompt: list[int]) -> torch.Tensor:
         """Run `prompt` through the model into cache slot `slot`; return the last position's logits [V]."""
-        n = len(prompt)
-        if n >= self.max_len:
-            raise ValueError(f"prompt of {n} tokens does not fit max_len={self.max_len}; raise max_len")
-        ids = torch.tensor(prompt, device=self.device)[None]
+        return self._prefill_many([slot], [prompt])[0]
+
+    def _prefill_many(self, slots: list[int], prompts: list[list[int]]) -> torch.Tensor:
+        """Run several prompts through the model in one forward, each into its cache slot; logits [n, V] of each
+        prompt's last position.
+
+        The prompts are concatenated as documents (positions restart, flex attention's document mask keeps them
+        apart), so admitting 32 episodes costs one forward instead of 32 (the experts' weights are read once).
+        """
+        lens = [len(p) for p in prompts]
+        for n in lens:
+            if n >= self.max_len:
+                raise ValueError(f"prompt of {n} tokens does not fit max_len={self.max_len}; raise max_len")
+        dev = self.device
+        total = sum(lens)
+        ids = torch.tensor([t for p in prompts for t in p], device=dev)[None]
+        doc = torch.repeat_interleave(torch.arange(len(prompts), device=dev, dtype=torch.int32),
+                                      torch.tensor(lens, device=dev))[None]
+        starts = torch.tensor([0] + lens[:-1], device=dev).cumsum(0)
+        pos = torch.arange(total, device=dev) - starts.repeat_interleave(torch.tensor(lens, device=dev))
+        slot_of = torch.tensor(slots, device=dev).repeat_interleave(torch.tensor(lens, device=dev))
+        len_of = torch.tensor(lens, device=dev).repeat_interleave(torch.tensor(lens, device=dev))
         x = self.lm.model.embed_tokens(ids)
-        cos, sin = self.cos[:n][None, :, None], self.sin[:n][None, :, None]
-        doc = torch.zeros(1, n, dtype=torch.int32, device=self.device)
+        cos, sin = self.cos[pos][None, :, None], self.sin[pos][None, :, None]
         masks: dict[Any, Any] = {}
         for i, layer in enumerate(self.layers):
             at = layer.self_attn
-            h = layer.input_layernorm(x)
-            q = _rope(at.q_proj(h).view(1, n, self.n_heads, self.head_dim), cos, sin).transpose(1, 2)
-            k = _rope(at.k_proj(h).view(1, n, self.n_kv, self.head_dim), cos, sin).transpose(1, 2)
-            v = at.v_proj(h).view(1, n, self.n_kv, self.head_dim).transpose(1, 2)
+            h = self.norm(x, layer.input_layernorm.weight, self.eps)
+            q, k, v = self._qkv(i, h)
+            q = self.rope(q.reshape(1, total, self.n_heads, self.head_dim), cos, sin).transpose(1, 2)
+            k = self.rope(k.reshape(1, total, self.n_kv, self.head_dim), cos, sin).transpose(1, 2)
+            v = v.reshape(1, total, self.n_kv, self.head_dim).transpose(1, 2)
             window = self.kinds[i]
+            kt, vt = k[0].transpose(0, 1), v[0].transpose(0, 1)  # [total, kv, D]
             if window:
-                keep = min(n, window)
-                cells = torch.arange(n - keep, n, device=self.device) % window
-                self.k_cache[i][slot][:, cells] = k[0, :, n - keep:]
-                self.v_cache[i][slot][:, cells] = v[0, :, n - keep:]
+                keep = pos >= len_of - window  # only the last `window` positions of each prompt are ever read
+                self.k_cache[i][slot_of[keep], :, pos[keep] % window] = kt[keep]
+                self.v_cache[i][slot_of[keep], :, pos[keep] % window] = vt[keep]
             else:
-                self.k_cache[i][slot, :, :n] = k[0]
-                self.v_cache[i][slot, :, :n] = v[0]
+                self.k_cache[i][slot_of, :, pos] = kt
+                self.v_cache[i][slot_of, :, pos] = vt
             if self.flex_ok:
                 if window not in masks:
-                    masks[window] = _make_block_mask(doc, window, padded_length(n))
+                    masks[window] = _make_block_mask(doc, window, padded_length(total))
                 o = flex_sink_attention(q, k, v, at.sinks, at.scaling, masks[window])
             else:
                 o = eager_sink_attention(q, k, v, at.sinks, at.scaling, window, doc)
-            x = x + at.o_proj(o.reshape(1, n, -1))
-            h = layer.post_attention_layernorm(x)
+            x = x + at.o_proj(o.reshape(1, total, -1))
+            h = self.norm(x, layer.post_attention_layernorm.weight, self.eps)
             x = x + self._moe(layer, h[0])[None]
-        return self.lm.lm_head(self.lm.model.norm(x[:, -1])).float()[0]
+        last = starts + torch.tensor(lens, device=dev) - 1
+        return self.lm.lm_head(self.norm(x[0, last], self.lm.model.norm.weight, self.eps)).float()
 
     def _run_step(self, b: int, length: int) -> torch.Tensor:
         if not self.use_graphs:
@@ -262,36 +315,48 @@ class DecodeEngine:
         return tok in r.stop_ids or len(r.out) >= r.max_new_tokens or pos >= self.max_len - 1
 
     def _admit(self) -> None:
-        while True:
-            with self._cv:
-                if not self._waiting or len(self._slots) >= self.max_batch:
-                    return
-                r = self._waiting.pop(0)
-            slot = len(self._slots)
+        """Move waiting requests into free slots: prefilled together, in groups of at most `prefill_tokens`."""
+        with self._cv:
+            free = self.max_batch - len(self._slots)
+            batch, self._waiting = self._waiting[:free], self._waiting[free:]
+        while batch:
+            group, tokens = [], 0
+            while batch and (not group or tokens + len(batch[0].prompt) <= self.prefill_tokens):
+                tokens += len(batch[0].prompt)
+                group.append(batch.pop(0))
+            slots = list(range(len(self._slots), len(self._slots) + len(group)))
             try:
-                logits = self._prefill(slot, r.prompt)
-                tok = self._sample(logits[None], [r])[0]
-            except Exception as e:  # noqa: BLE001  (reported to the request, never swallowed)
-                r.error = e
-                r.done.set()
+                logits = self._prefill_many(slots, [r.prompt for r in group])
+                toks = self._sample(logits, group)
+            except Exception as e:  # noqa: BLE001  (reported to the requests, never swallowed)
+                for r in group:
+                    r.error = e
+                    r.done.set()
                 continue
-            r.out.append(tok)
-            if self._finished(r, tok, len(r.prompt)):
-                r.done.set()
-                continue
-            self._slots.append(r)
-            self._pos_host.append(len(r.prompt))
-            self.tokens[slot] = tok
-            self.pos[slot] = len(r.prompt)
+            for src, r, tok in zip(slots, group, toks):
+                r.out.append(tok)
+                if self._finished(r, tok, len(r.prompt)):
+                    r.done.set()
+                    continue
+                slot = len(self._slots)
+                if slot != src:  # an earlier request of the group finished at once: close the gap
+                    self._move_slot(src, slot, len(r.prompt))
+                self._slots.append(r)
+                self._pos_host.append(len(r.prompt))
+                self.tokens[slot] = tok
+                self.pos[slot] = len(r.prompt)
+
+    def _move_slot(self, src: int, dst: int, n: int) -> None:
+        """Copy slot `src`'s cache (its first `n` positions; every ring cell of sliding layers) into slot `dst`."""
+        for i, w in enumerate(self.kinds):
+            span = slice(None) if w else slice(0, n)
+            self.k_cache[i][dst, :, span] = self.k_cache[i][src, :, span]
+            self.v_cache[i][dst, :, span] = self.v_cache[i][src, :, span]
 
     def _retire(self, slot: int) -> None:
         last = len(self._slots) - 1
         if slot != last:  # move the last active slot into the freed one so active slots stay 0..n-1
-            n = self._pos_host[last]
-            for i, w in enumerate(self.kinds):
-                span = slice(None) if w else slice(0, n)
-                self.k_cache[i][slot, :, span] = self.k_cache[i][last, :, span]
-                self.v_cache[i][slot, :, span] = self.v_cache[i][last, :, span]
+            self._move_slot(last, slot, self._pos_host[last])
             self._slots[slot] = self._slots[last]
             self._pos_host[slot] = self._pos_host[last]
             self.tokens[slot] = self.tokens[last]

@@ -26,6 +26,8 @@ from typing import Any
 
 import torch
 
+from wikigym.trainer.fast.compiled import fused
+
 
 @dataclass
 class LoraFactor:
@@ -171,7 +173,8 @@ def experts_forward(x: torch.Tensor, router_indices: torch.Tensor, routing_weigh
     # dispatch: each token repeated k times (a broadcast view), then the copies permuted into expert order
     copies = x[:, None, :].expand(t, k, x.shape[-1]).reshape(t * k, x.shape[-1])
     xs = _Permute.apply(copies, plan.order, plan.inverse)
-    h = swiglu_interleaved(_project(plan, xs, gate_up_proj, gate_up_bias, gate_up_lora), alpha, limit)
+    act = fused(swiglu_interleaved, x.is_cuda)
+    h = act(_project(plan, xs, gate_up_proj, gate_up_bias, gate_up_lora), alpha, limit)
     out = _project(plan, h, down_proj, down_bias, down_lora)
     # combine: back to (token, slot) order, weighted sum over the k slots
     out = _Permute.apply(out, plan.inverse, plan.order).view(t, k, -1)
