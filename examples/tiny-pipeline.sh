@@ -9,7 +9,7 @@ set -euo pipefail
 OUT="${1:-runs/tiny-pipeline}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 REPO="$ROOT/wikigym/example_repo"
-WG="python -m wikigym.cli"
+WG="python3 -m wikigym.cli"
 mkdir -p "$OUT"
 export TQDM_DISABLE=1 TRANSFORMERS_VERBOSITY=error PYTHONWARNINGS=ignore
 start=$(date +%s)
@@ -34,7 +34,7 @@ if ! $WG export gguf --model tiny --dtype float32 --adapter "$OUT/refine/rounds/
   echo "export gguf: skipped (the converter could not be had: pip install llama-cpp-python, or pass --converter DIR)" >&2
 fi
 stamp "done in $(( $(date +%s) - start ))s"
-python - "$OUT" <<'PY'
+python3 - "$OUT" <<'PY'
 import json, sys
 from pathlib import Path
 out = Path(sys.argv[1])

@@ -11,3 +11,8 @@ fi
 export PATH=/tmp/wg/bin:$PATH PYTHONPATH=/tmp/wg/site:$_wg_root${PYTHONPATH:+:$PYTHONPATH}
 export WIKIGYM_NODE_MODULES=/tmp/wg/node_modules WIKIGYM_CACHE=/tmp/wg/cache PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 wikigym() { python3 -m wikigym.cli "$@"; }
+# benchmarks/learning_run.py's data (repos at the absolute paths its trajectories name, and runs/learning/).
+if [ -f .devpack/learning.tar.xz ] && [ ! -d /tmp/wg/repos ]; then
+  tar -C / -xJf .devpack/learning.tar.xz tmp/wg/repos
+  [ -d runs/learning ] || tar -C "$_wg_root" -xJf .devpack/learning.tar.xz runs/learning
+fi
