@@ -43,6 +43,9 @@ rewards = [t["score"]["reward"] for t in teacher if t.get("score")]
 print(f"teacher (scripted) reward: {sum(rewards) / len(rewards):.3f}" if rewards else "teacher reward: unscored")
 for rep in sorted((out / "refine" / "rounds").glob("*/report.json"), key=lambda p: int(p.parent.name)):
     r = json.loads(rep.read_text())
+    if "rollouts" not in r:  # round 0 (eval_tasks set): the held-out reward before refinement
+        print(f"round 0 held-out reward: mean {r['eval']['reward']['mean']} (before refinement)")
+        continue
     rw = r["rollouts"]["reward"]
     print(f"round {r['round']} rollouts verifier reward: mean {rw['mean']} (p10 {rw['p10']}, p90 {rw['p90']}), "
           f"tool-call validity {r['rollouts']['tool_call_validity']}, pairs {r.get('pairs', {}).get('pairs')}")

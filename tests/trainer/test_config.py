@@ -14,7 +14,8 @@ CONFIGS = Path(__file__).parents[2] / "configs"
 
 @pytest.mark.parametrize("name,model", [("sft-tiny.yaml", SFTRunConfig), ("dpo-tiny.yaml", DPORunConfig),
                                         ("refine-tiny.yaml", RefineConfig), ("sft-20b.yaml", SFTRunConfig),
-                                        ("dpo-20b.yaml", DPORunConfig), ("refine-20b.yaml", RefineConfig)])
+                                        ("dpo-20b.yaml", DPORunConfig), ("refine-20b.yaml", RefineConfig),
+                                        ("refine-tiny-full.yaml", RefineConfig)])
 def test_shipped_configs_validate(name, model):
     cfg = load_config(model, CONFIGS / name)
     assert cfg.model_dump()
@@ -52,3 +53,13 @@ def test_yaml_syntax_error_is_one_line(tmp_path):
     with pytest.raises(ConfigError, match=r"not valid YAML at line 2") as info:
         load_config(SFTRunConfig, bad)
     assert "\n" not in str(info.value)
+
+
+def test_explicit_null_override_sets_none_and_unset_options_do_not(tmp_path):
+    """`--set lora=null` (full fine-tuning) used to be dropped like an option not given (both were None)."""
+    cfg = load_config(SFTRunConfig, CONFIGS / "sft-tiny.yaml", {"data": None, **parse_overrides(["lora=null"])})
+    assert cfg.lora is None and str(cfg.data) == "runs/tiny/sft-data"
+    assert load_config(SFTRunConfig, CONFIGS / "sft-tiny.yaml", ["lora=null"]).lora is None
+    assert load_config(SFTRunConfig, CONFIGS / "sft-tiny.yaml").lora.r == 8
+    full = load_config(RefineConfig, CONFIGS / "refine-tiny-full.yaml")
+    assert full.sft is not None and full.sft.lora is None and full.dpo.lora is not None

@@ -37,3 +37,21 @@ def test_packed_sequences_do_not_attend_to_each_other(lora_model):
         packed = lora_model(input_ids=torch.cat([a, b], 1), position_ids=pos, use_cache=False).logits
     assert torch.allclose(packed[:, :9], la, atol=1e-4)
     assert torch.allclose(packed[:, 9:], lb, atol=1e-4)  # fails without enable_packed_attention
+
+
+def test_local_checkpoint_dequantizes_only_mxfp4_and_needs_its_tokenizer(tmp_path):
+    """Mxfp4Config goes only to MXFP4 checkpoints (for an unquantized local model transformers would quantize on the
+    fly); a local model without a saved tokenizer is one error line naming the fix."""
+    import json
+
+    from wikigym.errors import ConfigError
+    from wikigym.trainer.model import is_mxfp4_checkpoint, load_tokenizer_for
+
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "gpt_oss"}))
+    assert not is_mxfp4_checkpoint(str(tmp_path)) and is_mxfp4_checkpoint("openai/gpt-oss-20b")
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "gpt_oss",
+                                                      "quantization_config": {"quant_method": "mxfp4"}}))
+    assert is_mxfp4_checkpoint(str(tmp_path))
+    with pytest.raises(ConfigError, match="holds no tokenizer.*model.tokenizer"):
+        load_tokenizer_for(ModelConfig(name=str(tmp_path)))
+    assert load_tokenizer_for(ModelConfig(name=str(tmp_path), tokenizer="o200k_harmony")).pad_token == "<|endoftext|>"

@@ -18,7 +18,8 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(None, "--out", help="Override `out` (RUN_DIR)."),
         override: list[str] = typer.Option([], "--set", help="Any field: section.key=value (repeatable)."),
     ) -> None:
-        """Iterate: sample, score, pair, DPO (or rejection-sampling SFT); a report per round in RUN_DIR/rounds/<n>/."""
+        """Iterate: sample, score, pair, DPO (or rejection-sampling SFT); a report per round in RUN_DIR/rounds/<n>/
+        (rounds/0/: the held-out reward before refinement, when eval_tasks is set)."""
         from wikigym.trainer.config import RefineConfig, load_config, parse_overrides
         from wikigym.trainer.refine import refine as run
 
@@ -28,7 +29,11 @@ def register(app: typer.Typer) -> None:
         except WikigymError as e:
             raise fail(e)
         for rep in reports:
-            r = rep["rollouts"]["reward"]
             held = rep.get("eval", {}).get("reward", {}).get("mean") if rep.get("eval") else None
+            if "rollouts" not in rep:  # round 0: the starting policy on the held-out tasks, before any refinement
+                typer.echo(f"round 0 held-out reward {held} (before refinement; base {rep.get('base_model')}, "
+                           f"adapter {rep['adapter']})")
+                continue
+            r = rep["rollouts"]["reward"]
             typer.echo(f"round {rep['round']}: rollout reward mean {r['mean']} (p10 {r['p10']}, p90 {r['p90']}), "
                        f"held-out {held}, adapter {rep['adapter']}")

@@ -21,7 +21,8 @@ def register(app: typer.Typer) -> None:
         max_steps: int = typer.Option(None, "--max-steps", help="Override train.max_steps."),
         override: list[str] = typer.Option([], "--set", help="Any field: section.key=value (repeatable)."),
     ) -> None:
-        """Supervised fine-tuning (TRL SFTTrainer + PEFT LoRA on attention and experts)."""
+        """Supervised fine-tuning (TRL SFTTrainer + PEFT LoRA on attention and experts; `--set lora=null`: every
+        parameter)."""
         from wikigym.trainer.config import SFTRunConfig, load_config, parse_overrides
         from wikigym.trainer.sft import run_sft
 
@@ -31,5 +32,7 @@ def register(app: typer.Typer) -> None:
             res = run_sft(cfg)
         except WikigymError as e:
             raise fail(e)
-        typer.echo(json.dumps({k: res[k] for k in ("adapter", "steps", "losses", "seconds")}))
+        keys = ("model", "adapter", "steps", "losses", "seconds") if res.get("model") else \
+            ("adapter", "steps", "losses", "seconds")  # `model`: a full fine-tuning's saved model
+        typer.echo(json.dumps({k: res[k] for k in keys}))
 

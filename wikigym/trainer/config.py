@@ -40,11 +40,13 @@ class TinyModelConfig(_Config):
 class ModelConfig(_Config):
     """Which model to load and how."""
 
-    name: str = Field("openai/gpt-oss-20b", description="Hub id or local path; `tiny` builds a random tiny gpt-oss; "
-                                                        "`gpt-oss-20b-random` builds the 20b architecture randomly.")
+    name: str = Field("openai/gpt-oss-20b", description="Hub id or local path (e.g. a full fine-tuning's model/); "
+                                                        "`tiny` builds a random tiny gpt-oss; `gpt-oss-20b-random` "
+                                                        "builds the 20b architecture randomly.")
     dtype: Literal["bfloat16", "float32", "float16"] = Field("bfloat16", description="Weights dtype.")
     dequantize: bool = Field(True, description="Load MXFP4 checkpoints with Mxfp4Config(dequantize=True) (training "
-                                               "needs bf16 weights).")
+                                               "needs bf16 weights); a local model whose config.json is not MXFP4 "
+                                               "loads as saved.")
     attn_implementation: str = Field("eager", description="eager (gpt-oss sinks), sdpa, or a kernels-hub flash "
                                                           "attention id such as kernels-community/vllm-flash-attn3.")
     tokenizer: str | None = Field(None, description="Tokenizer id/path; None: the model's, or the offline "
@@ -86,7 +88,8 @@ class FastConfig(_Config):
 class TrainConfig(_Config):
     """Optimisation settings shared by SFT and DPO."""
 
-    output_dir: Path = Field(Path("runs/train"), description="Checkpoints, final adapter (adapter/), logs (logs/).")
+    output_dir: Path = Field(Path("runs/train"), description="Checkpoints, the final adapter (adapter/; model/ for a "
+                                                              "full fine-tuning), logs (logs/).")
     max_steps: int = Field(-1, description="Optimizer steps; -1 runs num_train_epochs.")
     num_train_epochs: float = Field(1.0, description="Epochs when max_steps is -1.")
     learning_rate: float = Field(2e-4, description="Peak learning rate.")
@@ -113,7 +116,10 @@ class SFTRunConfig(_Config):
 
     data: Path = Field(Path("data/sft"), description="Dataset written by `wikigym export sft`.")
     model: ModelConfig = Field(default_factory=ModelConfig)
-    lora: LoraConfig = Field(default_factory=LoraConfig)
+    lora: LoraConfig | None = Field(default_factory=LoraConfig,
+                                    description="LoRA to train; null (`lora: null`, `--set lora=null`): full "
+                                                "fine-tuning, every parameter trains and train.output_dir/model/ gets "
+                                                "the whole model and its tokenizer (e.g. a model from random init).")
     train: TrainConfig = Field(default_factory=TrainConfig)
     packing: bool = Field(True, description="Pack examples (best-fit decreasing) into max_length sequences; "
                                             "position ids restart per example so attention never crosses them.")
@@ -182,10 +188,12 @@ class RefineConfig(_Config):
     """`wikigym refine`: optional SFT, then N rounds of rollout -> score -> pairs -> DPO (or rejection-sampled SFT)."""
 
     out: Path = Field(Path("runs/refine"), description="RUN_DIR; each round writes rounds/<n>/.")
-    sft: SFTRunConfig | None = Field(None, description="Run this SFT first (skipped when absent).")
+    sft: SFTRunConfig | None = Field(None, description="Run this SFT first (skipped when absent); with `lora: null` "
+                                                        "its saved model is the base model of every round.")
     initial_adapter: Path | None = Field(None, description="Start from this adapter (instead of sft).")
     rollout: RolloutConfig = Field(default_factory=RolloutConfig)
-    eval_tasks: Path | None = Field(None, description="Held-out tasks scored each round (report only).")
+    eval_tasks: Path | None = Field(None, description="Held-out tasks scored each round, and once before round 1 "
+                                                      "(round 0: the starting policy); report only.")
     eval_k: int = Field(1, description="Episodes per held-out task.")
     pairs: PairsConfig = Field(default_factory=PairsConfig)
     dpo: DPORunConfig = Field(default_factory=DPORunConfig)
@@ -208,19 +216,41 @@ def _set(data: dict[str, Any], dotted: str, value: Any) -> None:
     cur[keys[-1]] = value
 
 
+class _Null:
+    """An override that sets a field to null (`--set lora=null`).
+
+    A plain None in the overrides means "not given" (each command passes its unset options as None), so an explicit
+    YAML null is carried as this marker and becomes None only when it is set."""
+
+    def __repr__(self) -> str:
+        return "NULL"
+
+
+NULL = _Null()
+
+
+def _parse_value(v: str) -> Any:
+    value = yaml.safe_load(v)
+    return NULL if value is None else value
+
+
 def parse_overrides(items: list[str]) -> dict[str, Any]:
-    """`["train.max_steps=3", "lora.r=8"]` -> `{"train.max_steps": 3, "lora.r": 8}` (values parsed as YAML)."""
+    """`["train.max_steps=3", "lora=null"]` -> `{"train.max_steps": 3, "lora": NULL}` (values parsed as YAML; NULL
+    sets the field to None, where a plain None override means "not given")."""
     out: dict[str, Any] = {}
     for item in items:
         if "=" not in item:
             raise ConfigError(f"override {item!r} must look like section.key=value")
         k, v = item.split("=", 1)
-        out[k.strip()] = yaml.safe_load(v)
+        out[k.strip()] = _parse_value(v)
     return out
 
 
 def load_config(model: type[C], path: Path | None = None, overrides: dict[str, Any] | list[str] | None = None) -> C:
     """Read `path` (YAML), apply overrides (`{"train.max_steps": 3}` or `["train.max_steps=3"]`), validate.
+
+    A None value in an overrides dict is skipped (an option not given); `NULL` (or "key=null" in the list form) sets
+    the field to None.
 
     Raises:
         ConfigError: naming the file and each bad field.
@@ -248,11 +278,11 @@ def load_config(model: type[C], path: Path | None = None, overrides: dict[str, A
             if "=" not in item:
                 raise ConfigError(f"override {item!r} must look like section.key=value")
             k, v = item.split("=", 1)
-            parsed.append((k, yaml.safe_load(v)))
+            parsed.append((k, _parse_value(v)))
         items = parsed  # type: ignore[assignment]
     for k, v in items:
-        if v is not None:
-            _set(data, k, v)
+        if v is not None:  # None: an option not given; NULL: an explicit null
+            _set(data, k, None if v is NULL else v)
     try:
         return model.model_validate(data)
     except ValidationError as e:

@@ -1,7 +1,9 @@
 """Load gpt-oss (the real checkpoint, or a random model of its architecture) and attach LoRA.
 
 - `openai/gpt-oss-20b` (or any path): `from_pretrained` with `Mxfp4Config(dequantize=True)` so the MXFP4 experts
-  become bf16 weights that LoRA can train; this is the loading code for users with the hub or a local copy.
+  become bf16 weights that LoRA can train; this is the loading code for users with the hub or a local copy. A local
+  directory whose config.json has no MXFP4 `quantization_config` (a model saved by a full fine-tuning, `wikigym sft`
+  with `lora: null`) loads as it was saved, with the tokenizer saved beside it.
 - `tiny`: a random gpt-oss from `GptOssConfig` with `ModelConfig.tiny`'s dimensions and the real 201,088-token
   vocabulary (tests, CPU smoke runs).
 - `gpt-oss-20b-random`: the 20b architecture (24 layers, 32 experts, 4 routed) with random weights, for GPU
@@ -98,7 +100,7 @@ def load_model(cfg: ModelConfig, device_map: Any = None) -> Any:
     kwargs: dict[str, Any] = {"dtype": dtype, "attn_implementation": cfg.attn_implementation, "use_cache": False}
     if device_map is not None:
         kwargs["device_map"] = device_map
-    if cfg.dequantize:
+    if cfg.dequantize and is_mxfp4_checkpoint(cfg.name):
         from transformers import Mxfp4Config
 
         kwargs["quantization_config"] = Mxfp4Config(dequantize=True)
@@ -112,12 +114,41 @@ def load_model(cfg: ModelConfig, device_map: Any = None) -> Any:
                           "`tiny` for the random test model") from None
 
 
+def is_mxfp4_checkpoint(name: str) -> bool:
+    """Whether `name`'s weights are MXFP4 (so loading them for training needs `Mxfp4Config(dequantize=True)`).
+
+    transformers treats a `quantization_config` passed to `from_pretrained` for a checkpoint without one as a request
+    to quantize on the fly (pre_quantized=False): the weights load unchanged, but the model gets an MXFP4
+    `hf_quantizer` and `config.quantization_config`, which a saved copy then carries as if its weights were MXFP4
+    (and the Trainer checks quantized models for adapters). So it goes only to MXFP4 checkpoints. A local directory
+    answers from its config.json; a hub id is assumed to be MXFP4 (the published gpt-oss checkpoints are), as
+    before, without a download just to ask.
+    """
+    import json
+
+    local = Path(name).expanduser()
+    if not local.is_dir():
+        return True
+    try:
+        config = json.loads((local / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # no readable config.json: from_pretrained names the problem itself
+    quant = config.get("quantization_config") or {}
+    return isinstance(quant, dict) and quant.get("quant_method") == "mxfp4"
+
+
 def load_tokenizer_for(cfg: ModelConfig) -> Any:
-    """The tokenizer of `cfg`: the offline o200k_harmony one for random models, else the checkpoint's."""
+    """The tokenizer of `cfg`: the offline o200k_harmony one for random models, else the checkpoint's (for a local
+    directory, the tokenizer saved in it, e.g. by a full fine-tuning)."""
     from wikigym.trajectories.tokenizer import load_tokenizer
 
     if cfg.tokenizer:
         return load_tokenizer(cfg.tokenizer)
+    local = Path(cfg.name).expanduser()
+    if not is_random(cfg) and local.is_dir() and not any((local / f).is_file() for f in
+                                                         ("tokenizer.json", "tokenizer_config.json")):
+        raise ConfigError(f"model directory {cfg.name} holds no tokenizer (tokenizer.json); set model.tokenizer "
+                          "(o200k_harmony: gpt-oss's) or save the tokenizer there")
     return load_tokenizer(None if is_random(cfg) else cfg.name)
 
 

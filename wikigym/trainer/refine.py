@@ -2,19 +2,28 @@
 
 Layout of `RefineConfig.out` (RUN_DIR):
 
-    sft/                      the SFT run (skipped when `sft` is absent; `initial_adapter` may start instead)
+    sft/                      the SFT run (skipped when `sft` is absent; `initial_adapter` may start instead);
+                              sft/adapter/ (LoRA) or, for a full fine-tuning (`sft.lora: null`), sft/model/
+    rounds/0/eval/            held-out tasks scored with the starting policy (SFT, initial adapter or base model)
+    rounds/0/report.json      {"round": 0, "adapter", "base_model", "eval"} (only when `eval_tasks` is set)
     rounds/<n>/rollouts/      K scored student episodes per task (+ forks), sampled with the current adapter
     rounds/<n>/pairs/         preference pairs of those rollouts           (refiner: dpo)
     rounds/<n>/rs-data/       the best rollouts as an SFT dataset          (refiner: rejection_sft)
     rounds/<n>/train/         the round's DPO/SFT run; train/adapter/ is the round's adapter
     rounds/<n>/eval/          held-out tasks scored with the round's adapter (when `eval_tasks` is set)
     rounds/<n>/report.json    written last: rewards (mean, percentiles, per check), tool-call validity, pages per
-                              episode, tokens, pairs, training losses/margins
+                              episode, tokens, pairs, training losses/margins, the base model
+
+Base model: `rollout.model`, except after a full-fine-tuning SFT, whose saved sft/model/ then is the base model of
+every later stage (rollouts, DPO, rejection SFT, eval; `rollout.model`'s dtype and other settings kept). Round 1
+then starts without an adapter: DPO trains a fresh LoRA on it, and its reference (the adapter disabled) is the SFT
+model. Later rounds chain adapters on the same base.
 
 Resumable after a kill at any stage: each stage is skipped when its completion marker exists (`sft_result.json`,
 rollouts' finished episodes, `manifest.json`, `*_result.json`, `report.json`), rollouts skip finished episodes and
 training resumes from its newest checkpoint. A round that yields no pair (no reward margin) keeps the adapter and
-says so in its report.
+says so in its report. `refine` returns the reports in order, round 0's (held-out reward before any training of
+refine's own) first when `eval_tasks` is set.
 
 What it does not do: merge or export (`wikigym export gguf`).
 """
@@ -27,7 +36,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from wikigym.errors import ConfigError, make_output_dir
-from wikigym.trainer.config import RefineConfig, SFTRunConfig
+from wikigym.trainer.config import ModelConfig, RefineConfig, SFTRunConfig
 
 Progress = Callable[[str], None]
 
@@ -84,8 +93,38 @@ def _rejection_data(cfg: RefineConfig, rollouts: Path, out: Path) -> dict[str, A
         return None
 
 
+def _eval_config(cfg: RefineConfig, base: ModelConfig, adapter: Path | None, n: int) -> Any:
+    """The rollout config scoring `base` + `adapter` on the held-out tasks after round `n` (0: before round 1)."""
+    return cfg.rollout.model_copy(update={"model": base, "adapter": adapter, "tasks": cfg.eval_tasks, "k": cfg.eval_k,
+                                          "forks_per_task": 0, "seed": 10_000 + n})
+
+
+def _round_zero(cfg: RefineConfig, rdir: Path, base: ModelConfig, adapter: Path | None,
+                say: Progress) -> dict[str, Any]:
+    """Score the starting policy on the held-out tasks into `rdir/eval/` and write `rdir/report.json`.
+
+    Without it the first held-out reward comes after round 1's DPO, so nothing says what refinement itself gained
+    over SFT (or over the initial adapter or the base model). Skipped on resume when its report exists.
+    """
+    from wikigym.trainer.rollout import rollout
+
+    rep = _done(rdir / "report.json")
+    if rep is not None:
+        say(f"round 0: done earlier (held-out reward mean {rep['eval']['reward']['mean']})")
+        return rep
+    t0 = time.time()
+    say("round 0: held-out evaluation of the starting policy")
+    summary = rollout(_eval_config(cfg, base, adapter, 0), rdir / "eval")
+    say(f"round 0: held-out reward mean {summary['reward']['mean']}")
+    rep = {"round": 0, "adapter": str(adapter) if adapter else None, "base_model": base.name, "eval": summary,
+           "seconds": round(time.time() - t0, 2)}
+    (rdir / "report.json").write_text(json.dumps(rep, indent=2) + "\n", encoding="utf-8")
+    return rep
+
+
 def refine(cfg: RefineConfig, rounds: int, progress: Progress | None = None) -> list[dict[str, Any]]:
-    """Run (or resume) SFT and `rounds` refinement rounds; returns each round's report."""
+    """Run (or resume) SFT and `rounds` refinement rounds; returns each round's report (round 0's first when
+    `eval_tasks` is set)."""
     from wikigym.trainer.dpo import run_dpo
     from wikigym.trainer.pairs import write_pairs
     from wikigym.trainer.rollout import load_tasks, rollout, summarize
@@ -101,6 +140,7 @@ def refine(cfg: RefineConfig, rounds: int, progress: Progress | None = None) -> 
     out = make_output_dir(cfg.out, "out (--out)")  # one error line for a path that cannot be a directory
     (out / "refine_config.json").write_text(cfg.model_dump_json(indent=2) + "\n", encoding="utf-8")
     adapter: Path | None = cfg.initial_adapter
+    base: ModelConfig = cfg.rollout.model
     if cfg.sft is not None:
         sft_cfg = cfg.sft.model_copy(deep=True)
         sft_cfg.train.output_dir = out / "sft"
@@ -109,10 +149,16 @@ def refine(cfg: RefineConfig, rounds: int, progress: Progress | None = None) -> 
             say("sft: training")
             res = run_sft(sft_cfg)
         else:
-            say("sft: done earlier, reusing its adapter")
-        adapter = Path(res["adapter"])
+            say(f"sft: done earlier, reusing its {'model' if res.get('model') else 'adapter'}")
+        if res.get("model"):  # full fine-tuning: the SFT model is the base; round 1 starts without an adapter
+            base = cfg.rollout.model.model_copy(update={"name": str(res["model"])})
+            adapter = None
+        else:
+            adapter = Path(res["adapter"])
     n_tasks = len(load_tasks(cfg.rollout.tasks))
     reports = []
+    if cfg.eval_tasks is not None:
+        reports.append(_round_zero(cfg, out / "rounds" / "0", base, adapter, say))
     for n in range(1, rounds + 1):
         rdir = out / "rounds" / str(n)
         rep = _done(rdir / "report.json")
@@ -122,7 +168,7 @@ def refine(cfg: RefineConfig, rounds: int, progress: Progress | None = None) -> 
             reports.append(rep)
             continue
         t0 = time.time()
-        rcfg = cfg.rollout.model_copy(update={"adapter": adapter, "seed": cfg.rollout.seed + n})
+        rcfg = cfg.rollout.model_copy(update={"model": base, "adapter": adapter, "seed": cfg.rollout.seed + n})
         ro_dir = rdir / "rollouts"
         expected = n_tasks * cfg.rollout.k
         if not _rollout_done(ro_dir, expected + (n_tasks * cfg.rollout.forks_per_task * cfg.rollout.fork_k
@@ -148,7 +194,7 @@ def refine(cfg: RefineConfig, rounds: int, progress: Progress | None = None) -> 
                 res = _done(train_dir / "dpo_result.json")
                 if res is None:
                     dcfg = cfg.dpo.model_copy(deep=True)
-                    dcfg.pairs, dcfg.init_adapter, dcfg.model = pdir, adapter, cfg.rollout.model
+                    dcfg.pairs, dcfg.init_adapter, dcfg.model = pdir, adapter, base
                     dcfg.train.output_dir = train_dir
                     say(f"round {n}: DPO")
                     res = run_dpo(dcfg)
@@ -162,7 +208,7 @@ def refine(cfg: RefineConfig, rounds: int, progress: Progress | None = None) -> 
             if man:
                 res = _done(train_dir / "sft_result.json")
                 if res is None:
-                    scfg = SFTRunConfig(data=data_dir, model=cfg.rollout.model, lora=cfg.dpo.lora,
+                    scfg = SFTRunConfig(data=data_dir, model=base, lora=cfg.dpo.lora,
                                         train=cfg.dpo.train.model_copy(update={"output_dir": train_dir}),
                                         init_adapter=adapter)
                     say(f"round {n}: rejection-sampling SFT")
@@ -172,13 +218,11 @@ def refine(cfg: RefineConfig, rounds: int, progress: Progress | None = None) -> 
             else:
                 info["train"] = {"skipped": "no rollout passed rejection_min_reward; adapter kept"}
         if cfg.eval_tasks is not None:
-            ecfg = cfg.rollout.model_copy(update={"adapter": new_adapter, "tasks": cfg.eval_tasks, "k": cfg.eval_k,
-                                                  "forks_per_task": 0, "seed": 10_000 + n})
-            info["eval"] = rollout(ecfg, rdir / "eval")
+            info["eval"] = rollout(_eval_config(cfg, base, new_adapter, n), rdir / "eval")
             say(f"round {n}: held-out reward mean {info['eval']['reward']['mean']}")
         rep = {"round": n, "adapter": str(new_adapter) if new_adapter else None,
-               "start_adapter": str(adapter) if adapter else None, "refiner": cfg.refiner, "rollouts": ro_summary,
-               **info, "seconds": round(time.time() - t0, 2)}
+               "start_adapter": str(adapter) if adapter else None, "base_model": base.name, "refiner": cfg.refiner,
+               "rollouts": ro_summary, **info, "seconds": round(time.time() - t0, 2)}
         rdir.mkdir(parents=True, exist_ok=True)
         (rdir / "report.json").write_text(json.dumps(rep, indent=2) + "\n", encoding="utf-8")
         adapter = new_adapter

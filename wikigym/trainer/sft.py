@@ -1,4 +1,4 @@
-"""`wikigym sft`: supervised fine-tuning of gpt-oss with TRL's SFTTrainer and a PEFT LoRA.
+"""`wikigym sft`: supervised fine-tuning of gpt-oss with TRL's SFTTrainer and a PEFT LoRA (or every parameter).
 
 Input is a dataset written by `wikigym export sft` (`input_ids` + `assistant_masks`, already rendered in Harmony), so
 TRL tokenizes nothing: it turns the masks into labels (loss on assistant tokens only) and, with `packing`, packs
@@ -8,6 +8,11 @@ packed examples never attend to each other.
 
 Output (`train.output_dir`): `checkpoint-*/` (resumable: a rerun continues from the newest), `adapter/` (the final
 LoRA, written last), `logs/` (TensorBoard; W&B when `report_to` lists it), `sft_result.json`.
+
+Full fine-tuning (`lora: null`): no PEFT wrapper, every parameter trains (the way to train a model from random
+init, where a low-rank delta on random weights learns little). The final model and its tokenizer are written with
+`save_pretrained` to `model/` instead of `adapter/`, and `sft_result.json` says `"model": <that dir>, "adapter": null`;
+`ModelConfig(name=<that dir>)` loads it back (rollouts, DPO, `wikigym refine`).
 
 Multi-GPU: run the same command under `accelerate launch --config_file configs/accelerate-fsdp.yaml -m wikigym.cli
 sft --config ...`; nothing here is single-device specific.
@@ -104,12 +109,24 @@ def training_arguments(train: TrainConfig, **extra: Any) -> dict[str, Any]:
         disable_tqdm=True, save_only_model=False, **extra)
 
 
-def _finish(trainer: Any, output_dir: Path, started: float, kind: str, extra: dict[str, Any]) -> dict[str, Any]:
-    adapter = output_dir / "adapter"
-    trainer.save_model(str(adapter))
+def _finish(trainer: Any, output_dir: Path, started: float, kind: str, extra: dict[str, Any],
+            full: bool = False) -> dict[str, Any]:
+    """Save the result (the adapter, or with `full` the whole model in `model/`) and write `<kind>_result.json`.
+
+    `trainer.save_model` (not `model.save_pretrained`) so sharded (FSDP) weights are gathered and only the main
+    process writes; it saves the trainer's tokenizer (`processing_class`) beside the weights, which a full model
+    needs to load back on its own."""
+    if full:
+        target = output_dir / "model"
+        trainer.save_model(str(target))
+        saved = {"model": str(target), "adapter": None}
+    else:
+        target = output_dir / "adapter"
+        trainer.save_model(str(target))
+        saved = {"adapter": str(target)}
     history = [h for h in trainer.state.log_history if "loss" in h]
     result = {
-        "kind": kind, "adapter": str(adapter), "steps": trainer.state.global_step,
+        "kind": kind, **saved, "steps": trainer.state.global_step,
         "losses": [round(float(h["loss"]), 6) for h in history],
         "seconds": round(time.time() - started, 2), **extra,
     }
@@ -118,7 +135,8 @@ def _finish(trainer: Any, output_dir: Path, started: float, kind: str, extra: di
 
 
 def run_sft(cfg: SFTRunConfig) -> dict[str, Any]:
-    """Train the LoRA of `cfg`; returns {adapter, steps, losses, seconds, ...} (also written as sft_result.json).
+    """Train the LoRA of `cfg` (every parameter when `cfg.lora` is None); returns {adapter, steps, losses, seconds,
+    ...}, plus `model` for a full fine-tuning (also written as sft_result.json).
 
     Example:
         >>> cfg = load_config(SFTRunConfig, Path("configs/sft-tiny.yaml"), ["train.max_steps=3"])
@@ -138,6 +156,10 @@ def run_sft(cfg: SFTRunConfig) -> dict[str, Any]:
     # Checked before the data and the model are loaded: a bad output path is one error line, not a traceback
     # from deep in the trainer (or datasets) after the slow part.
     check_output_dir(cfg.train.output_dir, "train.output_dir (--output-dir)")
+    full = cfg.lora is None
+    if full and cfg.init_adapter is not None:
+        raise ConfigError(f"init_adapter {cfg.init_adapter} continues a LoRA, but lora is null (full fine-tuning); "
+                          "drop init_adapter, or set lora to continue the adapter")
     started = time.time()
     data = load_sft_dataset(cfg.data)
     train_ds = data["train"].select_columns(["input_ids", "assistant_masks"])
@@ -147,7 +169,10 @@ def run_sft(cfg: SFTRunConfig) -> dict[str, Any]:
     tok = load_tokenizer_for(cfg.model)
     model = load_model(cfg.model, device_map=model_device())
     model.config.use_cache = False
-    model = attach_lora(model, cfg.lora, cfg.init_adapter, trainable=True)
+    if full:
+        model.requires_grad_(True)  # every parameter trains; no PEFT wrapper
+    else:
+        model = attach_lora(model, cfg.lora, cfg.init_adapter, trainable=True)
     enable_packed_attention(model)
     from wikigym.trainer.fast.patch import apply_fast_path, options_from_config
 
@@ -168,4 +193,4 @@ def run_sft(cfg: SFTRunConfig) -> dict[str, Any]:
     return _finish(trainer, out, started, "sft", {
         "resumed_from": resume, "trainable_parameters": trainable, "total_parameters": total,
         "train_examples": len(train_ds), "fast_path": fast.to_dict(),
-    })
+    }, full=full)

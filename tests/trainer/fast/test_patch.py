@@ -1,4 +1,5 @@
-"""apply_fast_path on the tiny gpt-oss + PEFT LoRA: same outputs and gradients as the unpatched model."""
+"""apply_fast_path on the tiny gpt-oss + PEFT LoRA (and without PEFT, for full fine-tuning): same outputs and
+gradients as the unpatched model."""
 
 from __future__ import annotations
 
@@ -33,6 +34,24 @@ def test_patched_equals_eager_cpu(tiny_lora) -> None:
         assert r["fast_path"]["attention"].startswith("off: flex_attention has no backward on cpu")
         assert r["hidden_max_abs_err"] < 1e-4 and r["loss_abs_err"] < 1e-5
         assert r["grad_rel_err"] < 1e-5 and r["grads_compared"] == 24 and not r["grads_missing"]
+
+
+def test_full_finetuning_without_peft_cpu() -> None:
+    """`lora: null` SFT patches the bare causal LM: the grouped experts return the base expert weights' gradients
+    (and every other parameter's), equal to eager's, and on CPU attention falls back as with LoRA."""
+    from wikigym.trainer.config import ModelConfig, TinyModelConfig
+    from wikigym.trainer.model import load_model
+
+    model = load_model(ModelConfig(name="tiny", dtype="float32", tiny=TinyModelConfig(sliding_window=8)))
+    model.requires_grad_(True)
+    n_params = len(list(model.parameters()))
+    for backend in ("segment", "grouped_mm"):
+        r = compare_with_eager(model, _batch(packed=backend == "segment"), FastPathOptions(moe_backend=backend))
+        assert r["fast_path"]["moe"] == backend and r["fast_path"]["loss"] == "chunked"
+        assert r["fast_path"]["attention"].startswith("off: flex_attention has no backward on cpu")
+        assert r["loss_abs_err"] < 1e-5 and r["grad_rel_err"] < 1e-5
+        assert r["grads_compared"] == n_params and not r["grads_missing"]  # expert weights, biases, lm_head included
+    assert fast_path_report(model) is None
 
 
 def test_disabled_adapter_and_remove(tiny_lora) -> None:

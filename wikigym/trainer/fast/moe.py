@@ -8,7 +8,8 @@ token copies are sorted by expert once, and each projection is one grouped GEMM 
 
 so no delta weight is ever formed and there is no per-expert loop. Backends:
 - `grouped_mm`: `torch._grouped_mm` (CUTLASS grouped GEMM on Hopper), wrapped in an autograd function whose backward
-  is again grouped GEMMs (dx = dy @ W_e^T; dW_e = x_e^T @ dy_e only for weights that train, i.e. the LoRA factors).
+  is again grouped GEMMs (dx = dy @ W_e^T; dW_e = x_e^T @ dy_e only for weights that train: the LoRA factors,
+  and the expert weights themselves under full fine-tuning).
 - `segment`: the same sort, then one padded batched matmul `[E, C, in] @ [E, in, out]` (C = the largest segment);
   plain torch ops with autograd, for CPUs and builds without `_grouped_mm`.
 

@@ -9,7 +9,8 @@ Three independent parts, each on only where it is correct and available, each fa
   with the LoRA factors applied inside (`moe.py`). The module tree, parameter names and adapter files are unchanged:
   only the outermost experts module's `forward` is replaced on the instance, and it reads PEFT's own `lora_A` /
   `lora_B` (active adapters, disabled or merged adapters honoured), so saving, merging and DPO's reference adapter
-  behave as before.
+  behave as before. Without PEFT (full fine-tuning, `lora: null`) there are no factors and the grouped GEMMs return
+  the expert weights' own gradients.
 - loss: `model(..., labels=...)` returns the chunked cross-entropy (`loss.py`) and `logits=None`; calls without
   labels, with `fused_lm_head` (TRL's own chunked head) or with router logits go to the original forward.
 
