@@ -107,3 +107,23 @@ def test_full_finetuning_refuses_an_init_adapter(tmp_path):
     cfg = cfg.model_copy(update={"lora": None})
     with pytest.raises(ConfigError, match="lora is null"):
         run_sft(cfg)
+
+
+def test_time_budget_stops_and_saves_once_spent():
+    """`train.max_minutes`: training ends (with a checkpoint) when the budget is spent, not before."""
+    import time
+
+    from transformers import TrainerControl
+
+    from wikigym.trainer.config import TrainConfig
+    from wikigym.trainer.sft import time_budget
+
+    assert time_budget(TrainConfig()) == []
+    (cb,) = time_budget(TrainConfig(max_minutes=0.002))  # 0.12 s
+    control = TrainerControl()
+    cb.on_train_begin(None, None, control)
+    cb.on_step_end(None, None, control)
+    assert not control.should_training_stop and not cb.stopped
+    time.sleep(0.15)
+    cb.on_step_end(None, None, control)
+    assert control.should_training_stop and control.should_save and cb.stopped

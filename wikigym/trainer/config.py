@@ -92,6 +92,9 @@ class TrainConfig(_Config):
                                                               "full fine-tuning), logs (logs/).")
     max_steps: int = Field(-1, description="Optimizer steps; -1 runs num_train_epochs.")
     num_train_epochs: float = Field(1.0, description="Epochs when max_steps is -1.")
+    max_minutes: float | None = Field(None, description="Stop (and save) after this many minutes of this run's "
+                                                        "training, even before max_steps/epochs: a fixed time budget. "
+                                                        "The schedule still follows max_steps.")
     learning_rate: float = Field(2e-4, description="Peak learning rate.")
     lr_scheduler_type: str = Field("cosine", description="Scheduler (transformers names).")
     warmup_ratio: float = Field(0.03, description="Warm-up share of the steps.")

@@ -22,7 +22,7 @@ from typing import Any
 
 from wikigym.errors import check_output_dir
 from wikigym.trainer.config import DPORunConfig
-from wikigym.trainer.sft import _finish, last_checkpoint, model_device, training_arguments
+from wikigym.trainer.sft import _finish, last_checkpoint, model_device, time_budget, training_arguments
 
 
 def _collator_class() -> Any:
@@ -96,8 +96,9 @@ def run_dpo(cfg: DPORunConfig) -> dict[str, Any]:
         dataset_num_proc=None,
     ))
     collator = _collator_class()(pad_token_id=tok.pad_token_id, max_length=cfg.train.max_length)
+    budget = time_budget(cfg.train)
     trainer = _trainer_class()(model=model, args=args, train_dataset=ds, processing_class=tok,
-                               data_collator=collator)
+                               data_collator=collator, callbacks=budget)
     resume = last_checkpoint(out) if cfg.train.resume else None
     trainer.train(resume_from_checkpoint=resume)
     logs = [h for h in trainer.state.log_history if "loss" in h]
@@ -105,7 +106,7 @@ def run_dpo(cfg: DPORunConfig) -> dict[str, Any]:
         model.delete_adapter("ref")
     return _finish(trainer, out, started, "dpo", {
         "resumed_from": resume, "trainable_parameters": trainable, "total_parameters": total, "pairs": len(ds),
-        "fast_path": fast.to_dict(),
+        "fast_path": fast.to_dict(), "stopped_by_time_budget": bool(budget and budget[0].stopped),
         "margins": [round(float(h.get("rewards/margins", float("nan"))), 6) for h in logs],
         "accuracies": [round(float(h.get("rewards/accuracies", float("nan"))), 6) for h in logs],
     })

@@ -109,6 +109,34 @@ def training_arguments(train: TrainConfig, **extra: Any) -> dict[str, Any]:
         disable_tqdm=True, save_only_model=False, **extra)
 
 
+def time_budget(train: TrainConfig) -> list[Any]:
+    """A callback that ends training (saving a checkpoint) once `train.max_minutes` have passed, or none.
+
+    Why: a learning run or a benchmark gets a fixed GPU time, not a known step count (throughput differs per GPU and
+    per sequence mix). The clock starts when training starts (after loading), and again on a resumed run.
+    """
+    if not train.max_minutes:
+        return []
+    from transformers import TrainerCallback
+
+    budget = float(train.max_minutes) * 60.0
+
+    class TimeBudget(TrainerCallback):
+        started = 0.0
+        stopped = False
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            self.started = time.time()
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            if time.time() - self.started >= budget:
+                self.stopped = True
+                control.should_training_stop = True
+                control.should_save = True
+
+    return [TimeBudget()]
+
+
 def _finish(trainer: Any, output_dir: Path, started: float, kind: str, extra: dict[str, Any],
             full: bool = False) -> dict[str, Any]:
     """Save the result (the adapter, or with `full` the whole model in `model/`) and write `<kind>_result.json`.
@@ -186,11 +214,13 @@ def run_sft(cfg: SFTRunConfig) -> dict[str, Any]:
         eval_strategy="steps" if (eval_ds is not None and cfg.train.eval_steps) else "no",
         eval_steps=cfg.train.eval_steps, gradient_checkpointing_kwargs={"use_reentrant": False},
     ))
+    budget = time_budget(cfg.train)
     trainer = SFTTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
-                         processing_class=tok)
+                         processing_class=tok, callbacks=budget)
     resume = last_checkpoint(out) if cfg.train.resume else None
     trainer.train(resume_from_checkpoint=resume)
     return _finish(trainer, out, started, "sft", {
         "resumed_from": resume, "trainable_parameters": trainable, "total_parameters": total,
         "train_examples": len(train_ds), "fast_path": fast.to_dict(),
+        "stopped_by_time_budget": bool(budget and budget[0].stopped),
     }, full=full)
