@@ -109,8 +109,19 @@ def train(args: argparse.Namespace) -> None:
     wg("refine", "--config", str(CONFIG), "--rounds", str(args.rounds), *extra)
 
 
-def _mean_reward(summary: dict) -> float | None:
-    return (summary or {}).get("reward", {}).get("mean")
+def _mean_reward(reward: dict | None) -> float | None:
+    return (reward or {}).get("mean")
+
+
+def _by_kind(run_dir: Path) -> dict[str, float]:
+    """Mean reward of a run's scored episodes per task kind (plan / page / index)."""
+    groups: dict[str, list[float]] = {}
+    path = run_dir / "trajectories.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines() if path.is_file() else []:
+        ep = json.loads(line)
+        if ep.get("score"):
+            groups.setdefault(ep["task"]["kind"], []).append(ep["score"]["reward"])
+    return {k: round(statistics.mean(v), 4) for k, v in sorted(groups.items())}
 
 
 def report(args: argparse.Namespace) -> None:
@@ -131,7 +142,9 @@ def report(args: argparse.Namespace) -> None:
                                          "total_parameters", "fast_path")},
         "sft_loss_first_last": [sft["losses"][0], sft["losses"][-1]] if sft.get("losses") else None,
         "teacher_held_out_reward_mean": round(statistics.mean(t_rewards), 4) if t_rewards else None,
+        "teacher_held_out_reward_by_kind": _by_kind(ROOT / RUNS / "teacher-heldout"),
         "rounds": [{"round": r["round"], "held_out_reward": r.get("eval", {}).get("reward"),
+                    "held_out_reward_by_kind": _by_kind(out_dir / "rounds" / str(r["round"]) / "eval"),
                     "held_out_checks": r.get("eval", {}).get("checks"),
                     "rollout_reward": (r.get("rollouts") or {}).get("reward"), "pairs": r.get("pairs"),
                     "dpo": {k: (r.get("train") or {}).get(k) for k in ("steps", "seconds", "skipped")},
@@ -141,8 +154,8 @@ def report(args: argparse.Namespace) -> None:
     }
     print(f"{'round':>5}  held-out reward mean  rollout reward mean  pairs")
     for r in res["rounds"]:
-        print(f"{r['round']:>5}  {_mean_reward({'reward': r['held_out_reward']})!s:>20}  "
-              f"{_mean_reward({'reward': r['rollout_reward']})!s:>19}  {(r['pairs'] or {}).get('pairs')}")
+        print(f"{r['round']:>5}  {_mean_reward(r['held_out_reward'])!s:>20}  {_mean_reward(r['rollout_reward'])!s:>19}  "
+              f"{(r['pairs'] or {}).get('pairs')}   by kind {r['held_out_reward_by_kind']}")
     print(f"teacher (scripted) held-out reward mean: {res['teacher_held_out_reward_mean']}")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
