@@ -55,3 +55,23 @@ def test_local_checkpoint_dequantizes_only_mxfp4_and_needs_its_tokenizer(tmp_pat
     with pytest.raises(ConfigError, match="holds no tokenizer.*model.tokenizer"):
         load_tokenizer_for(ModelConfig(name=str(tmp_path)))
     assert load_tokenizer_for(ModelConfig(name=str(tmp_path), tokenizer="o200k_harmony")).pad_token == "<|endoftext|>"
+
+
+def test_a_model_saved_by_a_trainer_generates_padded_batches(tmp_path):
+    """TRL leaves `output_router_logits` on in a trained model's config; generating a padded batch with it on
+    failed in transformers' load-balancing loss, so every rollout of a full-FT model failed."""
+    import torch
+
+    from wikigym.trainer.config import ModelConfig
+    from wikigym.trainer.model import load_for_inference, load_model
+    from wikigym.trajectories.tokenizer import hf_tokenizer
+
+    model = load_model(ModelConfig(name="tiny", dtype="float32"))
+    model.config.output_router_logits = True
+    model.save_pretrained(tmp_path / "m")
+    hf_tokenizer().save_pretrained(tmp_path / "m")
+    loaded, _ = load_for_inference(ModelConfig(name=str(tmp_path / "m"), dtype="float32"))
+    ids = torch.tensor([[199999, 199999, 5, 6, 7], [8, 9, 10, 11, 12]])
+    out = loaded.generate(input_ids=ids, attention_mask=(ids != 199999).long(), max_new_tokens=3, do_sample=False,
+                          pad_token_id=199999, eos_token_id=None)
+    assert out.shape == (2, 8)

@@ -33,3 +33,35 @@ def test_policy_failure_is_kept_unscored_and_counted(tmp_path, monkeypatch):
     assert policy_failed(ep) and ep.score is None
     assert summary["policy_failed"] == 1 and summary["scored"] == 0
     assert "Connection refused" in summary["first_policy_error"]
+
+
+class _BrokenRuntime:
+    """The harmony policy's batcher when the model's generate raises: an error turn, not an exception."""
+
+    def __init__(self, spec):
+        self.spec = spec
+
+    def act(self, messages, tools, system):
+        from wikigym.simulator.policy import AssistantTurn
+
+        return AssistantTurn(stop_reason="error", error="generation failed: The size of tensor a (6) must match")
+
+
+def test_generation_failure_turns_are_policy_failures_not_a_zero_reward(tmp_path, monkeypatch):
+    """A learning run on an H100 scored 360 such episodes 0.0 and reported a student that 'writes nothing'."""
+    import pytest
+
+    import wikigym.simulator.policies as policies
+    from wikigym.errors import ConfigError
+    from wikigym.trainer.refine import _require_scored
+
+    monkeypatch.setattr(policies, "make_policy", lambda spec, **kw: _BrokenRuntime(spec))
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(json.dumps({"repo": str(EXAMPLE_REPO), "task": "plan"}) + "\n")
+    cfg = RolloutConfig(tasks=tasks, k=2, policy="openai", base_url="http://127.0.0.1:9/v1", max_turns=2)
+    summary = rollout(cfg, tmp_path / "out")
+    eps = read_run_episodes(tmp_path / "out")
+    assert all(policy_failed(e) and e.score is None for e in eps)
+    assert summary["policy_failed"] == 2 and summary["scored"] == 0
+    with pytest.raises(ConfigError, match="none was scored"):
+        _require_scored(summary, "round 1 rollouts", tmp_path / "out")

@@ -150,3 +150,19 @@ def test_fixture_file_renders():
         assert stats.loss_tokens > 0
         assert all(len(e.input_ids) == len(e.assistant_masks) for e in exs)
     assert json.loads(lines[0])["tools"] == TOOLS
+
+
+def test_a_completion_with_invalid_utf8_is_the_students_answer_not_a_crash():
+    """Token 100066 is a lone UTF-8 continuation byte: decoding it strictly raised, and the whole turn became a
+    failed generation (unscored) instead of the student's garbled text (scored)."""
+    from wikigym.trajectories.harmony import decode, parse_completion
+    from wikigym.trajectories.tokenizer import harmony_encoding
+
+    enc = harmony_encoding()
+    tokens = enc.encode("<|channel|>final<|message|>", allowed_special="all") + [100066] + enc.encode("ok") + \
+        enc.encode("<|return|>", allowed_special="all")
+    turn = parse_completion(tokens)
+    assert turn.stop_reason == "end_turn" and "\ufffd" in turn.text and turn.text.endswith("ok")
+    assert "\ufffd" in decode(tokens)
+    cut = parse_completion(tokens[:4] + [100066])  # cut off mid-character by max_tokens
+    assert cut.stop_reason == "max_tokens"

@@ -179,6 +179,11 @@ def load_for_inference(cfg: ModelConfig, adapter: Path | None = None, device: st
     if adapter is not None:
         model = attach_lora(model, LoraConfig(), adapter, trainable=False).merge_and_unload()
     model.eval()
+    # TRL's trainers switch `output_router_logits` on for the MoE auxiliary loss, and a model saved after training
+    # keeps it. Generating with it on computes that loss on every cached step, which fails for a batch of padded
+    # prompts (transformers' load-balancing loss sizes its mask by the whole sequence): every rollout of such a
+    # model failed. Inference never needs router logits.
+    model.config.output_router_logits = False
     return model, load_tokenizer_for(cfg)
 
 

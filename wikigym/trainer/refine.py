@@ -114,12 +114,24 @@ def _round_zero(cfg: RefineConfig, rdir: Path, base: ModelConfig, adapter: Path 
         return rep
     t0 = time.time()
     say("round 0: held-out evaluation of the starting policy")
-    summary = rollout(_eval_config(cfg, base, adapter, 0), rdir / "eval")
+    summary = _require_scored(rollout(_eval_config(cfg, base, adapter, 0), rdir / "eval"),
+                              "round 0 held-out evaluation", rdir / "eval")
     say(f"round 0: held-out reward mean {summary['reward']['mean']}")
     rep = {"round": 0, "adapter": str(adapter) if adapter else None, "base_model": base.name, "eval": summary,
            "seconds": round(time.time() - t0, 2)}
     (rdir / "report.json").write_text(json.dumps(rep, indent=2) + "\n", encoding="utf-8")
     return rep
+
+
+def _require_scored(summary: dict[str, Any], what: str, run_dir: Path) -> dict[str, Any]:
+    """`summary`, unless every episode failed in the model runtime (nothing was scored): then one error line.
+
+    Going on would train on nothing and report a reward of 0 for a student that never ran."""
+    if summary.get("policy_failed") and not summary.get("scored"):
+        raise ConfigError(f"{what}: all {summary['policy_failed']} episodes failed in the policy, none was scored "
+                          f"(first error: {summary.get('first_policy_error')}); fix that and rerun with a new --out "
+                          f"(or remove {run_dir})")
+    return summary
 
 
 def refine(cfg: RefineConfig, rounds: int, progress: Progress | None = None) -> list[dict[str, Any]]:
@@ -175,7 +187,8 @@ def refine(cfg: RefineConfig, rounds: int, progress: Progress | None = None) -> 
                                                  if cfg.rollout.fork_k > 1 else 0)):
             say(f"round {n}: rollouts ({expected} episodes{' + forks' if cfg.rollout.forks_per_task else ''})")
             rollout(rcfg, ro_dir)
-        ro_summary = summarize([e for e in read_run_episodes(ro_dir) if e.parent is None])
+        ro_summary = _require_scored(summarize([e for e in read_run_episodes(ro_dir) if e.parent is None]),
+                                     f"round {n} rollouts", ro_dir)
         say(f"round {n}: rollout reward mean {ro_summary['reward']['mean']}")
         train_dir = rdir / "train"
         info: dict[str, Any] = {}
@@ -218,7 +231,8 @@ def refine(cfg: RefineConfig, rounds: int, progress: Progress | None = None) -> 
             else:
                 info["train"] = {"skipped": "no rollout passed rejection_min_reward; adapter kept"}
         if cfg.eval_tasks is not None:
-            info["eval"] = rollout(_eval_config(cfg, base, new_adapter, n), rdir / "eval")
+            info["eval"] = _require_scored(rollout(_eval_config(cfg, base, new_adapter, n), rdir / "eval"),
+                                           f"round {n} held-out evaluation", rdir / "eval")
             say(f"round {n}: held-out reward mean {info['eval']['reward']['mean']}")
         rep = {"round": n, "adapter": str(new_adapter) if new_adapter else None,
                "start_adapter": str(adapter) if adapter else None, "base_model": base.name, "refiner": cfg.refiner,

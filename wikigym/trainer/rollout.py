@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 import shutil
 import threading
 import time
@@ -302,6 +303,9 @@ def _slug(s: str) -> str:
     return f"{tail or 'task'}-{hashlib.sha256(s.encode()).hexdigest()[:6]}"
 
 
+_GENERATION_FAILED = re.compile(r"turn \d+: generation failed: ")
+
+
 def policy_error(episode: Episode) -> str | None:
     """The error that ended the episode because the policy itself raised (an API/server failure after its
     retries), else None.
@@ -309,10 +313,15 @@ def policy_error(episode: Episode) -> str | None:
     `AgentLoop` ends such an episode with stop_reason "error" and an error starting "policy <kind>" (its
     `_act`); a turn the model got wrong (unparsable output) is behaviour and is not matched here.
     """
-    if episode.stop_reason != "error":
-        return None
     prefix = f"policy {episode.policy.kind}"
-    return next((e for e in episode.errors if e.startswith(prefix)), None)
+    if episode.stop_reason == "error":
+        hit = next((e for e in episode.errors if e.startswith(prefix)), None)
+        if hit:
+            return hit
+    # The harmony policy's batcher turns an exception of the model's generate into an error turn ("generation
+    # failed: ..."), which the loop records like a malformed answer; it is the model runtime failing, not the
+    # student: scoring it 0 made a broken rollout setup look like a student that writes nothing.
+    return next((e for e in episode.errors if _GENERATION_FAILED.match(e)), None)
 
 
 def policy_failed(episode: Episode) -> bool:

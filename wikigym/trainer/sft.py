@@ -146,6 +146,9 @@ def _finish(trainer: Any, output_dir: Path, started: float, kind: str, extra: di
     needs to load back on its own."""
     if full:
         target = output_dir / "model"
+        model = getattr(trainer, "model", None)
+        if model is not None and getattr(model, "config", None) is not None:
+            model.config.output_router_logits = False  # set by TRL for the aux loss; a saved model must not keep it
         trainer.save_model(str(target))
         saved = {"model": str(target), "adapter": None}
     else:

@@ -476,7 +476,7 @@ def parse_completion(tokens: list[int], call_id: str = "call_0") -> ParsedTurn:
     try:
         msgs = enc.parse_messages_from_completion_tokens(tokens, Role.ASSISTANT, strict=False)
     except HarmonyError as e:
-        raw = enc.decode_utf8(tokens) if tokens else ""
+        raw = enc.decode(tokens) if tokens else ""
         turn.tool_calls.append(ToolCall(id=call_id, name="", arguments=None, raw_arguments=raw, valid=False))
         turn.stop_reason, turn.error = "tool_use", f"unparseable Harmony output: {e}"
         return turn
@@ -510,5 +510,10 @@ def parse_completion(tokens: list[int], call_id: str = "call_0") -> ParsedTurn:
 
 
 def decode(tokens: list[int]) -> str:
-    """Harmony text of `tokens` (special tokens spelled out), for logs and raw completions."""
-    return harmony_encoding().decode_utf8(tokens)
+    """Harmony text of `tokens` (special tokens spelled out), for logs and raw completions.
+
+    Lossy on purpose: a model can emit byte tokens that are not valid UTF-8 (a character cut by `max_tokens`, or an
+    undertrained student). `decode_utf8` raises on them, which turned such a turn into a failed generation instead of
+    the student's (bad) answer; here they become U+FFFD, as the parser itself does.
+    """
+    return harmony_encoding().decode(tokens)

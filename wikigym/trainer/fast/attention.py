@@ -105,10 +105,22 @@ def _make_block_mask(doc: torch.Tensor, window: int | None, padded_len: int) -> 
 
 @functools.lru_cache(maxsize=2)
 def _flex(device_type: str) -> Any:
-    """Compiled flex_attention on CUDA; the uncompiled (forward-only) reference elsewhere."""
+    """Compiled flex_attention on CUDA; the uncompiled (forward-only) reference elsewhere.
+
+    The compiled kernel is specialised per grad mode, sequence length and window; DPO alone (reference forward
+    without grad, policy with grad, chosen/rejected lengths, both layer kinds) passed dynamo's default limit of 8
+    recompiles on an H100, after which flex_attention runs uncompiled (materialising scores). The limit is raised
+    to 64 for the process."""
     from torch.nn.attention.flex_attention import flex_attention
 
-    return torch.compile(flex_attention) if device_type == "cuda" else flex_attention
+    if device_type != "cuda":
+        return flex_attention
+    import torch._dynamo.config as dynamo_config
+
+    for name in ("recompile_limit", "cache_size_limit"):  # the name changed across torch releases
+        if hasattr(dynamo_config, name):
+            setattr(dynamo_config, name, max(64, getattr(dynamo_config, name)))
+    return torch.compile(flex_attention)
 
 
 def flex_available(device: torch.device) -> tuple[bool, str]:
