@@ -125,3 +125,25 @@ def test_fused_falls_back_to_eager_when_compilation_fails(monkeypatch) -> None:
     assert torch.equal(f(torch.ones(3)), torch.full((3,), 2.0))
     assert torch.equal(f(torch.ones(2)), torch.full((2,), 2.0))
     assert compiled.fused(double, enabled=False) is double
+
+
+def test_batched_sampling_follows_the_softmax_and_top_p() -> None:
+    """Gumbel-max over all rows at once samples exactly softmax(logits / T), restricted to the top-p nucleus."""
+    import math
+
+    from wikigym.trainer.fast.decode import DecodeEngine, _Request
+
+    torch.manual_seed(0)
+    n = 6000
+    logits = torch.tensor([[0.0, math.log(2.0), math.log(3.0)]]).expand(n, 3).contiguous()
+
+    def freqs(**kw) -> list[float]:
+        reqs = [_Request([1], 1, stop_ids=frozenset(), generator=None, **kw) for _ in range(n)]
+        out = DecodeEngine._sample(logits, reqs)
+        return [out.count(t) / n for t in range(3)]
+
+    for got, want in zip(freqs(temperature=1.0, top_p=1.0), [1 / 6, 2 / 6, 3 / 6]):
+        assert abs(got - want) < 0.03
+    for got, want in zip(freqs(temperature=1.0, top_p=0.6), [0.0, 0.4, 0.6]):
+        assert abs(got - want) < 0.03
+    assert freqs(temperature=0.0, top_p=1.0) == [0.0, 0.0, 1.0]

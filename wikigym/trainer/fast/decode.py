@@ -293,22 +293,28 @@ class DecodeEngine:
     # ---- sampling ---------------------------------------------------------------------------------------------
     @staticmethod
     def _sample(logits: torch.Tensor, reqs: list[_Request]) -> list[int]:
-        out = []
-        greedy = logits.argmax(dim=-1).tolist()
+        """One token per row: greedy at temperature 0, else temperature + nucleus sampling (Gumbel-max).
+
+        Rows are sampled together with one host synchronisation per step: each sampled row draws its uniform noise
+        from its own generator (so a seeded request repeats), everything else is batched. Drawing one row at a time
+        with `multinomial` synchronised with the GPU once per row, 64 times a step for 64 episodes.
+        """
+        temps = torch.tensor([r.temperature if r.temperature > 0 else 1.0 for r in reqs], device=logits.device)
+        if all(r.temperature <= 0 for r in reqs):
+            return logits.argmax(dim=-1).tolist()
+        scores = torch.log_softmax(logits.float() / temps[:, None], dim=-1)
         for row, r in enumerate(reqs):
-            if r.temperature <= 0:
-                out.append(greedy[row])
-                continue
-            probs = torch.softmax(logits[row] / r.temperature, dim=-1)
-            if r.top_p < 1.0:
-                sp, si = torch.sort(probs, descending=True)
-                cut = torch.cumsum(sp, 0) - sp > r.top_p
-                sp = sp.masked_fill(cut, 0.0)
-                choice = si[torch.multinomial(sp / sp.sum(), 1, generator=r.generator)]
-            else:
-                choice = torch.multinomial(probs, 1, generator=r.generator)
-            out.append(int(choice))
-        return out
+            if r.temperature > 0 and r.top_p < 1.0:  # drop the tail beyond top_p (the best token always stays)
+                sp, si = torch.sort(scores[row], descending=True)
+                probs = sp.exp()
+                cut = torch.cumsum(probs, 0) - probs > r.top_p
+                scores[row] = scores[row].scatter(0, si[cut], float("-inf"))
+        noise = torch.stack([torch.rand(logits.shape[-1], generator=r.generator, device=logits.device)
+                             for r in reqs])
+        gumbel = -torch.log(-torch.log(noise.clamp_min(1e-20)))
+        greedy = torch.tensor([r.temperature <= 0 for r in reqs], device=logits.device)
+        choice = torch.where(greedy[:, None], logits.float(), scores + gumbel).argmax(dim=-1)
+        return choice.tolist()
 
     # ---- scheduling ------------------------------------------------------------------------------------------
     def _finished(self, r: _Request, tok: int, pos: int) -> bool:
