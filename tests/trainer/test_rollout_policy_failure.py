@@ -65,3 +65,31 @@ def test_generation_failure_turns_are_policy_failures_not_a_zero_reward(tmp_path
     assert summary["policy_failed"] == 2 and summary["scored"] == 0
     with pytest.raises(ConfigError, match="none was scored"):
         _require_scored(summary, "round 1 rollouts", tmp_path / "out")
+
+
+def test_a_rerun_retries_the_episodes_whose_policy_failed(tmp_path, monkeypatch):
+    """Before, a rerun skipped them as finished: an outage could only be repaired by starting a new run."""
+    import wikigym.simulator.policies as policies
+    from wikigym.simulator.policy import AssistantTurn
+
+    class _Writer:
+        def __init__(self, spec):
+            self.spec = spec
+
+        def act(self, messages, tools, system):
+            return AssistantTurn(text='{"pages": []}', stop_reason="end_turn")
+
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(json.dumps({"repo": str(EXAMPLE_REPO), "task": "plan"}) + "\n")
+    cfg = RolloutConfig(tasks=tasks, k=2, policy="openai", base_url="http://127.0.0.1:9/v1", max_turns=2)
+    monkeypatch.setattr(policies, "make_policy", lambda spec, **kw: _DeadServer(spec))
+    assert rollout(cfg, tmp_path / "out")["policy_failed"] == 2
+    monkeypatch.setattr(policies, "make_policy", lambda spec, **kw: _Writer(spec))
+    summary = rollout(cfg, tmp_path / "out")
+    assert summary["policy_failed"] == 0 and summary["scored"] == 2
+    eps = read_run_episodes(tmp_path / "out")
+    assert len(eps) == 2 and all(e.score is not None for e in eps)
+    lines = (tmp_path / "out" / "trajectories.jsonl").read_text().splitlines()
+    assert len(lines) == 4  # append-only: the failed records are still there, superseded
+    assert rollout(cfg, tmp_path / "out")["scored"] == 2  # nothing left to retry
+    assert len((tmp_path / "out" / "trajectories.jsonl").read_text().splitlines()) == 4

@@ -49,7 +49,9 @@ def _rollout_done(run_dir: Path, expected: int) -> bool:
     from wikigym.trajectories.dataset import read_run_episodes
 
     try:
-        return len(read_run_episodes(run_dir)) >= expected
+        from wikigym.trainer.rollout import policy_failed
+
+        return sum(not policy_failed(e) for e in read_run_episodes(run_dir)) >= expected  # failed ones are retried
     except Exception:
         return False
 
@@ -129,8 +131,8 @@ def _require_scored(summary: dict[str, Any], what: str, run_dir: Path) -> dict[s
     Going on would train on nothing and report a reward of 0 for a student that never ran."""
     if summary.get("policy_failed") and not summary.get("scored"):
         raise ConfigError(f"{what}: all {summary['policy_failed']} episodes failed in the policy, none was scored "
-                          f"(first error: {summary.get('first_policy_error')}); fix that and rerun with a new --out "
-                          f"(or remove {run_dir})")
+                          f"(first error: {summary.get('first_policy_error')}); fix that and rerun the same command: "
+                          f"the failed episodes of {run_dir} run again")
     return summary
 
 

@@ -224,6 +224,12 @@ class _Student:
             unregister_runtime(self.spec.model or "")
 
 
+def _read_existing(out: Path) -> list[Episode]:
+    from wikigym.trajectories.dataset import read_run_episodes
+
+    return read_run_episodes(out) if (out / TRAJECTORIES).is_file() else []
+
+
 def _run_all(cfg: RolloutConfig, out: Path, jobs: list[dict[str, Any]], student: _Student) -> list[Episode]:
     from wikigym.trajectories.store import TrajectoryWriter
 
@@ -231,7 +237,10 @@ def _run_all(cfg: RolloutConfig, out: Path, jobs: list[dict[str, Any]], student:
     done: list[Episode] = []
     lock = threading.Lock()
     with TrajectoryWriter(out / TRAJECTORIES) as writer:
-        pending = [j for j in jobs if j["episode_id"] not in writer.done_ids]
+        # A rerun resumes: finished episodes are kept, and those whose policy failed (server down, generate raised)
+        # run again; their new record supersedes the old one, which stays in the append-only file.
+        failed = {e.episode_id for e in _read_existing(out) if policy_failed(e)}
+        pending = [j for j in jobs if j["episode_id"] not in writer.done_ids or j["episode_id"] in failed]
 
         def one(job: dict[str, Any]) -> None:
             if student.batcher is not None:

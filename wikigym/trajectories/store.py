@@ -213,5 +213,8 @@ def iter_episodes(path: str | os.PathLike[str]) -> Iterator[Episode]:
 
 
 def read_episodes(path: str | os.PathLike[str]) -> list[Episode]:
-    """All episodes of a trajectories file (see `iter_episodes`)."""
-    return list(iter_episodes(path))
+    """The episodes of a trajectories file (see `iter_episodes`); a later record of an episode id supersedes earlier
+    ones (a rollout retried after its policy failed appends its new record; the old line stays in the file)."""
+    eps = list(iter_episodes(path))
+    last = {e.episode_id: i for i, e in enumerate(eps)}
+    return [e for i, e in enumerate(eps) if last[e.episode_id] == i]
