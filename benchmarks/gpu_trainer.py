@@ -14,8 +14,9 @@ Part B (`--part b`): a small gpt-oss-shaped model (full o200k vocabulary, 6 laye
 init for `--minutes` on Harmony-rendered scripted-teacher trajectories of several repositories (pre-tokenized by
 `wikigym.trajectories.harmony`, loss on assistant tokens only, one repository held out), full-parameter AdamW.
 Reports the train loss curve and the held-out repository's loss and next-token accuracy on assistant tokens before
-and after. The two DPO rounds with held-out verifier reward are NOT run here (they need the simulator, the verifier's
-Node/tree-sitter stack and rollouts on the device, which it lacks); see the JSON's `not_run`.
+and after. The learning run through the product's own path (full-FT SFT, rollouts scored by the verifier, DPO rounds,
+held-out reward per round) is `benchmarks/learning_run.py`, which takes Node and the verifier to the device with
+`benchmarks/device/pack.sh`.
 
 Prints a table, then one JSON line last. Usage: `python benchmarks/gpu_trainer.py --data .bench-data/teacher.npz`.
 """
