@@ -32,13 +32,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = Path("runs/learning")
 CONFIG = ROOT / "configs" / "refine-learning.yaml"
-# Small pure-Python packages (250-4,000 lines, no compiled parts); the first TRAIN_N train the model, RL_N of those
-# also give the rollout tasks of each round, and HELD_OUT are never trained on.
+# Small pure-Python packages (250-9,000 lines, no compiled parts): TRAIN train the model, the first RL_N of them also
+# give the rollout tasks of each round, and HELD_OUT are never trained on.
 TRAIN = ["outcome", "shellingham", "matplotlib_inline", "mdurl", "annotated_types", "flask_cors", "pure_eval",
          "backcall", "ptyprocess", "dotenv", "openapi_schema_validator", "pathable", "typing_inspection",
          "jsonschema_path", "asttokens", "stack_data", "truststore", "pluggy", "colorama", "cloudpickle",
          "responses", "py_partiql_parser", "openapi_spec_validator", "docstring_parser", "executing", "wheel", "rsa",
-         "cpuinfo", "pytest_benchmark", "referencing"]
+         "cpuinfo", "pytest_benchmark", "referencing", "sortedcontainers", "pexpect", "tqdm", "gitdb", "pycparser",
+         "attr", "requests", "tomlkit", "jsonpath_ng", "wcwidth", "parso", "dateutil"]
 HELD_OUT = ["iniconfig", "blinker", "itsdangerous", "smmap", "h11", "jmespath"]
 RL_N = 10
 TASKS = {"plan": 1, "page": 4, "index": 1}  # episodes per repository (page: a different page of the plan each)
