@@ -63,3 +63,18 @@ def test_explicit_null_override_sets_none_and_unset_options_do_not(tmp_path):
     assert load_config(SFTRunConfig, CONFIGS / "sft-tiny.yaml").lora.r == 8
     full = load_config(RefineConfig, CONFIGS / "refine-tiny-full.yaml")
     assert full.sft is not None and full.sft.lora is None and full.dpo.lora is not None
+
+
+def test_held_out_evaluation_can_sample_like_semanticwiki():
+    """Rollouts explore (temperature 1.0); the held-out score uses `eval_sampling` when set, else the rollouts'."""
+    from pathlib import Path
+
+    from wikigym.trainer.config import ModelConfig, RefineConfig, load_config
+    from wikigym.trainer.refine import _eval_config
+
+    cfg = load_config(RefineConfig, Path(__file__).parents[2] / "configs" / "refine-learning.yaml")
+    ev = _eval_config(cfg, ModelConfig(name="tiny"), None, 1)
+    assert ev.sampling.temperature == 0.3 and cfg.rollout.sampling.temperature == 1.0
+    assert ev.tasks == cfg.eval_tasks and ev.k == cfg.eval_k
+    plain = cfg.model_copy(update={"eval_sampling": None})
+    assert _eval_config(plain, ModelConfig(name="tiny"), None, 1).sampling == cfg.rollout.sampling

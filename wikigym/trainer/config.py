@@ -198,6 +198,10 @@ class RefineConfig(_Config):
     eval_tasks: Path | None = Field(None, description="Held-out tasks scored each round, and once before round 1 "
                                                       "(round 0: the starting policy); report only.")
     eval_k: int = Field(1, description="Episodes per held-out task.")
+    eval_sampling: SamplingConfig | None = Field(None, description="Sampling of the held-out evaluation (None: the "
+                                                                  "rollouts'); e.g. SemanticWiki's own temperature "
+                                                                  "0.3 for plans and pages, where rollouts explore at "
+                                                                  "1.0.")
     pairs: PairsConfig = Field(default_factory=PairsConfig)
     dpo: DPORunConfig = Field(default_factory=DPORunConfig)
     refiner: Literal["dpo", "rejection_sft"] = Field("dpo", description="dpo, or rejection-sampling SFT on the best "

@@ -98,7 +98,8 @@ def _rejection_data(cfg: RefineConfig, rollouts: Path, out: Path) -> dict[str, A
 def _eval_config(cfg: RefineConfig, base: ModelConfig, adapter: Path | None, n: int) -> Any:
     """The rollout config scoring `base` + `adapter` on the held-out tasks after round `n` (0: before round 1)."""
     return cfg.rollout.model_copy(update={"model": base, "adapter": adapter, "tasks": cfg.eval_tasks, "k": cfg.eval_k,
-                                          "forks_per_task": 0, "seed": 10_000 + n})
+                                          "forks_per_task": 0, "seed": 10_000 + n,
+                                          "sampling": cfg.eval_sampling or cfg.rollout.sampling})
 
 
 def _round_zero(cfg: RefineConfig, rdir: Path, base: ModelConfig, adapter: Path | None,
