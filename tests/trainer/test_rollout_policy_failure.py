@@ -36,15 +36,20 @@ def test_policy_failure_is_kept_unscored_and_counted(tmp_path, monkeypatch):
 
 
 class _BrokenRuntime:
-    """The harmony policy's batcher when the model's generate raises: an error turn, not an exception."""
+    """The harmony policy behind its TurnBatcher when the model's generate raises (the real batcher)."""
 
     def __init__(self, spec):
+        from wikigym.simulator.policies.harmony import TurnBatcher
+
+        class _Lead:
+            def act_batch(self, requests):
+                raise RuntimeError("The size of tensor a (6) must match the size of tensor b (3288)")
+
         self.spec = spec
+        self.batcher = TurnBatcher(_Lead(), batch_size=2)
 
     def act(self, messages, tools, system):
-        from wikigym.simulator.policy import AssistantTurn
-
-        return AssistantTurn(stop_reason="error", error="generation failed: The size of tensor a (6) must match")
+        return self.batcher.submit((messages, tools, system))
 
 
 def test_generation_failure_turns_are_policy_failures_not_a_zero_reward(tmp_path, monkeypatch):

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import re
 import shutil
 import threading
 import time
@@ -224,13 +223,8 @@ class _Student:
             unregister_runtime(self.spec.model or "")
 
 
-def _read_existing(out: Path) -> list[Episode]:
-    from wikigym.trajectories.dataset import read_run_episodes
-
-    return read_run_episodes(out) if (out / TRAJECTORIES).is_file() else []
-
-
 def _run_all(cfg: RolloutConfig, out: Path, jobs: list[dict[str, Any]], student: _Student) -> list[Episode]:
+    from wikigym.trajectories.dataset import read_run_episodes
     from wikigym.trajectories.store import TrajectoryWriter
 
     out.mkdir(parents=True, exist_ok=True)
@@ -239,7 +233,7 @@ def _run_all(cfg: RolloutConfig, out: Path, jobs: list[dict[str, Any]], student:
     with TrajectoryWriter(out / TRAJECTORIES) as writer:
         # A rerun resumes: finished episodes are kept, and those whose policy failed (server down, generate raised)
         # run again; their new record supersedes the old one, which stays in the append-only file.
-        failed = {e.episode_id for e in _read_existing(out) if policy_failed(e)}
+        failed = {e.episode_id for e in (read_run_episodes(out) if writer.done_ids else []) if policy_failed(e)}
         pending = [j for j in jobs if j["episode_id"] not in writer.done_ids or j["episode_id"] in failed]
 
         def one(job: dict[str, Any]) -> None:
@@ -312,25 +306,17 @@ def _slug(s: str) -> str:
     return f"{tail or 'task'}-{hashlib.sha256(s.encode()).hexdigest()[:6]}"
 
 
-_GENERATION_FAILED = re.compile(r"turn \d+: generation failed: ")
-
-
 def policy_error(episode: Episode) -> str | None:
     """The error that ended the episode because the policy itself raised (an API/server failure after its
-    retries), else None.
+    retries, or the model's generate raising), else None.
 
     `AgentLoop` ends such an episode with stop_reason "error" and an error starting "policy <kind>" (its
     `_act`); a turn the model got wrong (unparsable output) is behaviour and is not matched here.
     """
+    if episode.stop_reason != "error":
+        return None
     prefix = f"policy {episode.policy.kind}"
-    if episode.stop_reason == "error":
-        hit = next((e for e in episode.errors if e.startswith(prefix)), None)
-        if hit:
-            return hit
-    # The harmony policy's batcher turns an exception of the model's generate into an error turn ("generation
-    # failed: ..."), which the loop records like a malformed answer; it is the model runtime failing, not the
-    # student: scoring it 0 made a broken rollout setup look like a student that writes nothing.
-    return next((e for e in episode.errors if _GENERATION_FAILED.match(e)), None)
+    return next((e for e in episode.errors if e.startswith(prefix)), None)
 
 
 def policy_failed(episode: Episode) -> bool:

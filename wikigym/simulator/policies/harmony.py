@@ -123,19 +123,24 @@ class TurnBatcher:
                     batch, self._pending = self._pending[:self.batch_size], self._pending[self.batch_size:]
                     self._running = True
                     self._cv.release()
+                    failure: Exception | None = None
                     try:
                         turns = self.policy.act_batch([r for r, _ in batch])
                     except Exception as e:  # every waiting episode gets the failure, not a hang
-                        turns = [AssistantTurn(stop_reason="error", error=f"generation failed: {e}")] * len(batch)
+                        failure, turns = e, [None] * len(batch)
                     finally:
                         self._cv.acquire()
                         self._running = False
                     for (_, s), t in zip(batch, turns):
-                        s["turn"] = t
+                        s["turn"], s["error"] = t, failure
                     self._cv.notify_all()
                     continue
                 self._cv.wait(timeout=0.05)
                 waited += 0.05
+        if slot["error"] is not None:
+            # Raised in each episode, as an unbatched or engine generation raises: the loop ends the episode as a
+            # policy failure (unscored, retried by a rollout rerun), never as an answer the student gave.
+            raise RuntimeError(f"generation failed: {slot['error']}") from slot["error"]
         return slot["turn"]
 
 
