@@ -114,6 +114,10 @@ def _mean_reward(reward: dict | None) -> float | None:
     return (reward or {}).get("mean")
 
 
+def _first_last(values: list | None) -> list | None:
+    return [values[0], values[-1]] if values else None
+
+
 def _by_kind(run_dir: Path) -> dict[str, float]:
     """Mean reward of a run's scored episodes per task kind (plan / page / index)."""
     groups: dict[str, list[float]] = {}
@@ -141,7 +145,7 @@ def report(args: argparse.Namespace) -> None:
         "tasks_per_repo": TASKS,
         "sft": {k: sft.get(k) for k in ("steps", "seconds", "train_examples", "trainable_parameters",
                                          "total_parameters", "fast_path")},
-        "sft_loss_first_last": [sft["losses"][0], sft["losses"][-1]] if sft.get("losses") else None,
+        "sft_loss_first_last": _first_last(sft.get("losses")),
         "teacher_held_out_reward_mean": round(statistics.mean(t_rewards), 4) if t_rewards else None,
         "teacher_held_out_reward_by_kind": _by_kind(ROOT / RUNS / "teacher-heldout"),
         "rounds": [{"round": r["round"], "held_out_reward": r.get("eval", {}).get("reward"),
@@ -149,8 +153,7 @@ def report(args: argparse.Namespace) -> None:
                     "held_out_checks": r.get("eval", {}).get("checks"),
                     "rollout_reward": (r.get("rollouts") or {}).get("reward"), "pairs": r.get("pairs"),
                     "dpo": {k: (r.get("train") or {}).get(k) for k in ("steps", "seconds", "skipped")},
-                    "dpo_margins_first_last": ((r.get("train") or {}).get("margins") or [None])[::max(1, len(
-                        (r.get("train") or {}).get("margins") or [1]) - 1)],
+                    "dpo_margins_first_last": _first_last((r.get("train") or {}).get("margins")),
                     "seconds": r.get("seconds")} for r in rounds],
     }
     print(f"{'round':>5}  held-out reward mean  rollout reward mean  pairs")

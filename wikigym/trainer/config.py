@@ -278,16 +278,9 @@ def load_config(model: type[C], path: Path | None = None, overrides: dict[str, A
         if not isinstance(loaded, dict):
             raise ConfigError(f"config file {path} must hold a mapping at the top level")
         data = loaded
-    items = overrides.items() if isinstance(overrides, dict) else []
     if isinstance(overrides, list):
-        parsed = []
-        for item in overrides:
-            if "=" not in item:
-                raise ConfigError(f"override {item!r} must look like section.key=value")
-            k, v = item.split("=", 1)
-            parsed.append((k, _parse_value(v)))
-        items = parsed  # type: ignore[assignment]
-    for k, v in items:
+        overrides = parse_overrides(overrides)
+    for k, v in (overrides or {}).items():
         if v is not None:  # None: an option not given; NULL: an explicit null
             _set(data, k, None if v is NULL else v)
     try:

@@ -221,12 +221,12 @@ class DecodeEngine:
         dev = self.device
         total = sum(lens)
         ids = torch.tensor([t for p in prompts for t in p], device=dev)[None]
-        doc = torch.repeat_interleave(torch.arange(len(prompts), device=dev, dtype=torch.int32),
-                                      torch.tensor(lens, device=dev))[None]
-        starts = torch.tensor([0] + lens[:-1], device=dev).cumsum(0)
-        pos = torch.arange(total, device=dev) - starts.repeat_interleave(torch.tensor(lens, device=dev))
-        slot_of = torch.tensor(slots, device=dev).repeat_interleave(torch.tensor(lens, device=dev))
-        len_of = torch.tensor(lens, device=dev).repeat_interleave(torch.tensor(lens, device=dev))
+        lens_t = torch.tensor(lens, device=dev)
+        doc = torch.arange(len(prompts), device=dev, dtype=torch.int32).repeat_interleave(lens_t)[None]
+        starts = lens_t.cumsum(0) - lens_t
+        pos = torch.arange(total, device=dev) - starts.repeat_interleave(lens_t)
+        slot_of = torch.tensor(slots, device=dev).repeat_interleave(lens_t)
+        len_of = lens_t.repeat_interleave(lens_t)
         x = self.lm.model.embed_tokens(ids)
         cos, sin = self.cos[pos][None, :, None], self.sin[pos][None, :, None]
         masks: dict[Any, Any] = {}
@@ -255,7 +255,7 @@ class DecodeEngine:
             x = x + at.o_proj(o.reshape(1, total, -1))
             h = self.norm(x, layer.post_attention_layernorm.weight, self.eps)
             x = x + self._moe(layer, h[0])[None]
-        last = starts + torch.tensor(lens, device=dev) - 1
+        last = starts + lens_t - 1
         return self.lm.lm_head(self.norm(x[0, last], self.lm.model.norm.weight, self.eps)).float()
 
     def _run_step(self, b: int, length: int) -> torch.Tensor:
@@ -299,9 +299,9 @@ class DecodeEngine:
         from its own generator (so a seeded request repeats), everything else is batched. Drawing one row at a time
         with `multinomial` synchronised with the GPU once per row, 64 times a step for 64 episodes.
         """
-        temps = torch.tensor([r.temperature if r.temperature > 0 else 1.0 for r in reqs], device=logits.device)
         if all(r.temperature <= 0 for r in reqs):
             return logits.argmax(dim=-1).tolist()
+        temps = torch.tensor([r.temperature if r.temperature > 0 else 1.0 for r in reqs], device=logits.device)
         scores = torch.log_softmax(logits.float() / temps[:, None], dim=-1)
         for row, r in enumerate(reqs):
             if r.temperature > 0 and r.top_p < 1.0:  # drop the tail beyond top_p (the best token always stays)
