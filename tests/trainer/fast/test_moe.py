@@ -32,7 +32,9 @@ def _grads(out: torch.Tensor, tensors: list[torch.Tensor], seed: int = 0) -> lis
 
 def _check(device: str, dtype: torch.dtype, backend: str, tol: float) -> None:
     x, idx, w, p, lo_gu, lo_d = _case(device, dtype)
-    leaves = [x, lo_gu.lhs, lo_gu.rhs, lo_d.lhs, lo_d.rhs]
+    for name in p:  # full fine-tuning trains the expert weights and biases too
+        p[name].requires_grad_()
+    leaves = [x, lo_gu.lhs, lo_gu.rhs, lo_d.lhs, lo_d.rhs, *p.values()]
     ref = reference_experts_forward(x, idx, w, p["gate_up_proj"], p["gate_up_bias"], p["down_proj"],
                                     p["down_bias"], [lo_gu], [lo_d], 1.702, 7.0)
     out = experts_forward(x, idx, w, p["gate_up_proj"], p["gate_up_bias"], p["down_proj"], p["down_bias"],

@@ -109,6 +109,26 @@ class _Permute(torch.autograd.Function):
         return dy.index_select(0, inv), None, None
 
 
+class _Dispatch(torch.autograd.Function):
+    """Token rows `x` [T, H] to their k copies in expert order: `x[order // k]`, without forming the T*k copies first.
+
+    `order` is a permutation of the T*k (token, slot) copies, so the backward needs no atomics either: the gather
+    `dy[inverse]` puts each copy's gradient back in (token, slot) order, and the k slots of a token are summed.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, order: torch.Tensor, inverse: torch.Tensor, k: int) -> torch.Tensor:
+        ctx.save_for_backward(inverse)
+        ctx.k = k
+        return x.index_select(0, torch.div(order, k, rounding_mode="floor"))
+
+    @staticmethod
+    def backward(ctx: Any, dy: torch.Tensor) -> tuple[Any, ...]:
+        (inv,) = ctx.saved_tensors
+        dx = dy.index_select(0, inv).view(-1, ctx.k, dy.shape[-1]).sum(1)
+        return dx, None, None, None
+
+
 def _plan(router_indices: torch.Tensor, num_experts: int, backend: str) -> _Plan:
     flat = router_indices.reshape(-1)
     order = torch.argsort(flat, stable=True)
@@ -134,15 +154,25 @@ def _mm(plan: _Plan, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     return _segment_mm(x, w, plan.rows_idx, plan.cap)
 
 
+def _epilogue(y: torch.Tensor, bias: torch.Tensor | None, expert: torch.Tensor,
+              deltas: list[torch.Tensor]) -> torch.Tensor:
+    """`y + bias[expert] + sum(deltas)`: one fused pass over the [T*k, out] rows instead of one per term."""
+    if bias is not None:
+        y = y + bias[expert].to(y.dtype)
+    for d in deltas:
+        y = y + d
+    return y
+
+
 def _project(plan: _Plan, x: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None,
              loras: list[LoraFactor]) -> torch.Tensor:
     y = _mm(plan, x, w)
-    if bias is not None:
-        y = y + bias[plan.expert].to(y.dtype)
-    for lo in loras:
-        mid = _mm(plan, x, lo.lhs.to(x.dtype).contiguous())
-        y = y + _mm(plan, mid, lo.rhs.to(x.dtype).contiguous()) * lo.scaling
-    return y
+    # the LoRA scaling multiplies the small [E, r, out] factor, not the [T*k, out] product
+    deltas = [_mm(plan, _mm(plan, x, lo.lhs.to(x.dtype).contiguous()), (lo.rhs * lo.scaling).to(x.dtype).contiguous())
+              for lo in loras]
+    if bias is None and not deltas:
+        return y
+    return fused(_epilogue, x.is_cuda)(y, bias, plan.expert, deltas)
 
 
 def swiglu_interleaved(gate_up: torch.Tensor, alpha: float, limit: float) -> torch.Tensor:
@@ -171,9 +201,8 @@ def experts_forward(x: torch.Tensor, router_indices: torch.Tensor, routing_weigh
     num_experts = gate_up_proj.shape[0]
     t, k = router_indices.shape
     plan = _plan(router_indices, num_experts, backend)
-    # dispatch: each token repeated k times (a broadcast view), then the copies permuted into expert order
-    copies = x[:, None, :].expand(t, k, x.shape[-1]).reshape(t * k, x.shape[-1])
-    xs = _Permute.apply(copies, plan.order, plan.inverse)
+    # dispatch: each token's k copies gathered straight into expert order
+    xs = _Dispatch.apply(x, plan.order, plan.inverse, k)
     act = fused(swiglu_interleaved, x.is_cuda)
     h = act(_project(plan, xs, gate_up_proj, gate_up_bias, gate_up_lora), alpha, limit)
     out = _project(plan, h, down_proj, down_bias, down_lora)
