@@ -115,6 +115,10 @@ def test_refine_after_full_finetuning_sft_uses_its_model_reports_round_zero_and_
     lines = [line for line in res.output.splitlines() if line.startswith("round ")]
     assert lines[-2].startswith(f"round 0 held-out reward {zero['eval']['reward']['mean']} (before refinement")
     assert lines[-1].startswith("round 1: rollout reward mean")
+    best = json.loads((tmp_path / "refine" / "best.json").read_text())
+    assert best["held_out_by_round"] == {"0": zero["eval"]["reward"]["mean"], "1": rep["eval"]["reward"]["mean"]}
+    assert f"best held-out round: {best['round']} (reward {best['held_out_reward']}); export it with: " \
+           f"wikigym export gguf --model {model_dir}" in res.output
 
     # The saved full model is a model path like any other: `wikigym rollout --model DIR` samples from it.
     res = CliRunner().invoke(app, ["rollout", "--model", str(model_dir), "--tasks", str(held_out), "-k", "1",
@@ -134,3 +138,22 @@ def test_refine_refuses_zero_rounds_before_writing(tmp_path, rounds):
     with pytest.raises(ConfigError, match="at least 1 round"):
         refine(cfg, rounds)
     assert not (tmp_path / "refine").exists()
+
+
+def test_best_round_is_the_highest_held_out_reward_earliest_on_a_tie():
+    """A later round can score worse on unseen repositories; the best one (round 0 included) is named, with the
+    export command of its policy; without held-out scores there is nothing to name."""
+    from wikigym.trainer.refine import best_round
+
+    def rep(n, mean, adapter):
+        return {"round": n, "base_model": "runs/x/sft/model", "adapter": adapter,
+                "eval": {"reward": {"mean": mean}}}
+
+    reps = [rep(0, 0.50, None), rep(1, 0.55, "r/1/adapter"), rep(2, 0.46, "r/2/adapter"), rep(3, 0.55, "r/3/adapter")]
+    best = best_round(reps)
+    assert best["round"] == 1 and best["held_out_reward"] == 0.55 and best["adapter"] == "r/1/adapter"
+    assert best["export"] == "wikigym export gguf --model runs/x/sft/model --adapter r/1/adapter --out model.gguf"
+    assert best["held_out_by_round"] == {"0": 0.5, "1": 0.55, "2": 0.46, "3": 0.55}
+    zero = best_round([rep(0, 0.6, None), rep(1, 0.4, "r/1/adapter")])
+    assert zero["round"] == 0 and "--adapter" not in zero["export"]
+    assert best_round([{"round": 1, "base_model": "m", "adapter": "a", "rollouts": {}}]) is None

@@ -21,6 +21,7 @@ def register(app: typer.Typer) -> None:
         """Iterate: sample, score, pair, DPO (or rejection-sampling SFT); a report per round in RUN_DIR/rounds/<n>/
         (rounds/0/: the held-out reward before refinement, when eval_tasks is set)."""
         from wikigym.trainer.config import RefineConfig, load_config, parse_overrides
+        from wikigym.trainer.refine import best_round
         from wikigym.trainer.refine import refine as run
 
         try:
@@ -37,3 +38,7 @@ def register(app: typer.Typer) -> None:
             r = rep["rollouts"]["reward"]
             typer.echo(f"round {rep['round']}: rollout reward mean {r['mean']} (p10 {r['p10']}, p90 {r['p90']}), "
                        f"held-out {held}, adapter {rep['adapter']}")
+        best = best_round(reports)
+        if best is not None:
+            typer.echo(f"best held-out round: {best['round']} (reward {best['held_out_reward']}); export it with: "
+                       f"{best['export']}")

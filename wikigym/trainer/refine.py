@@ -13,6 +13,8 @@ Layout of `RefineConfig.out` (RUN_DIR):
     rounds/<n>/eval/          held-out tasks scored with the round's adapter (when `eval_tasks` is set)
     rounds/<n>/report.json    written last: rewards (mean, percentiles, per check), tool-call validity, pages per
                               episode, tokens, pairs, training losses/margins, the base model
+    best.json                 the round whose policy scored highest on the held-out tasks (when `eval_tasks` is set)
+                              and the `wikigym export gguf` command that exports it
 
 Base model: `rollout.model`, except after a full-fine-tuning SFT, whose saved sft/model/ then is the base model of
 every later stage (rollouts, DPO, rejection SFT, eval; `rollout.model`'s dtype and other settings kept). Round 1
@@ -24,6 +26,10 @@ rollouts' finished episodes, `manifest.json`, `*_result.json`, `report.json`), r
 training resumes from its newest checkpoint. A round that yields no pair (no reward margin) keeps the adapter and
 says so in its report. `refine` returns the reports in order, round 0's (held-out reward before any training of
 refine's own) first when `eval_tasks` is set.
+
+Best round: a later round is not always better on unseen repositories (DPO can overfit the rollout tasks), so with
+`eval_tasks` set refine names the round with the highest held-out reward mean (the earliest on a tie: the least
+training) in `best.json`; round 0 qualifies, in which case the starting policy is the one to keep.
 
 What it does not do: merge or export (`wikigym export gguf`).
 """
@@ -124,6 +130,21 @@ def _round_zero(cfg: RefineConfig, rdir: Path, base: ModelConfig, adapter: Path 
            "seconds": round(time.time() - t0, 2)}
     (rdir / "report.json").write_text(json.dumps(rep, indent=2) + "\n", encoding="utf-8")
     return rep
+
+
+def best_round(reports: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The policy of the round with the highest held-out reward mean (earliest on a tie), or None without eval."""
+    scored = [r for r in reports if (r.get("eval") or {}).get("reward", {}).get("mean") is not None]
+    if not scored:
+        return None
+    best = max(scored, key=lambda r: (r["eval"]["reward"]["mean"], -r["round"]))
+    export = ["wikigym", "export", "gguf", "--model", str(best["base_model"])]
+    if best.get("adapter"):
+        export += ["--adapter", str(best["adapter"])]
+    return {"round": best["round"], "held_out_reward": best["eval"]["reward"]["mean"],
+            "held_out_by_round": {str(r["round"]): r["eval"]["reward"]["mean"] for r in scored},
+            "base_model": best["base_model"], "adapter": best.get("adapter"),
+            "export": " ".join(export + ["--out", "model.gguf"])}
 
 
 def _require_scored(summary: dict[str, Any], what: str, run_dir: Path) -> dict[str, Any]:
@@ -244,4 +265,7 @@ def refine(cfg: RefineConfig, rounds: int, progress: Progress | None = None) -> 
         (rdir / "report.json").write_text(json.dumps(rep, indent=2) + "\n", encoding="utf-8")
         adapter = new_adapter
         reports.append(rep)
+    best = best_round(reports)
+    if best is not None:
+        (out / "best.json").write_text(json.dumps(best, indent=2) + "\n", encoding="utf-8")
     return reports
