@@ -8,7 +8,8 @@ own forward, built for decoding:
   powers of two and each pair's step is captured once as a CUDA graph and replayed (hundreds of kernel launches per
   token become one). The MoE runs as grouped GEMMs over the `b * k` routed copies (`moe.py`), so one stream reads
   only its 4 experts per layer.
-- Prompts are prefilled one at a time (flex attention on CUDA) straight into a free slot.
+- Waiting prompts are prefilled together (one forward over up to `prefill_tokens` tokens; flex attention on CUDA)
+  straight into free slots.
 - Continuous batching: `generate` is thread-safe; a single worker thread admits waiting requests into free slots
   between decode steps and retires finished ones at once (their slot is refilled by the last active one, so the
   active slots stay `0..n-1`). Episodes of different lengths therefore never wait for each other.
