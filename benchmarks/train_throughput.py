@@ -89,6 +89,31 @@ def time_steps(model: Any, opt: Any, seq: int, steps: int, warmup: int) -> dict[
             "tokens_per_s": round(seq / med, 1), "peak_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2)}
 
 
+def no_checkpointing(model: Any, opt: Any, args: argparse.Namespace, seqs: list[int]) -> dict[str, Any]:
+    """Both paths again without gradient checkpointing (no forward recomputed in the backward), where memory allows.
+
+    Checkpointing costs about a third of a step; at short sequences the 20b's activations fit without it. The
+    baseline is rebuilt as transformers + PEFT (fast path undone) so both ratios compare like with like.
+    """
+    from wikigym.trainer.fast.patch import remove_fast_path
+
+    model.gradient_checkpointing_disable()
+    res: dict[str, Any] = {"fast_runs_no_checkpointing": []}
+    for seq in seqs:
+        r = time_steps(model, opt, seq, args.steps if seq < 16384 else args.long_steps, 1)
+        res["fast_runs_no_checkpointing"].append(r)
+        print("fast, no checkpointing", r, flush=True)
+        if r["oom"]:
+            break
+    if not args.skip_baseline:
+        remove_fast_path(model)
+        base = time_steps(model, opt, args.baseline_seq, args.steps, 1)
+        res["baseline_runs_no_checkpointing"] = [base]
+        print("baseline, no checkpointing", base, flush=True)
+    model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    return res
+
+
 def save(out: Path | None, result: dict[str, Any]) -> None:
     """Write what is measured so far: a run cut off by its time limit still leaves its figures."""
     if out:
@@ -108,6 +133,9 @@ def main() -> None:
     ap.add_argument("--skip-baseline", action="store_true")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--profile", type=Path, default=None, help="write a torch.profiler table of one fast step here")
+    ap.add_argument("--no-checkpointing-seqs", default="",
+                    help="also time both paths without gradient checkpointing at these lengths (the baseline at "
+                         "--baseline-seq only), after the runs with it")
     args = ap.parse_args()
 
     import transformers
@@ -170,6 +198,9 @@ def main() -> None:
         table = prof.key_averages().table(sort_by="cuda_time_total", row_limit=25)
         print(table, flush=True)
         args.profile.write_text(table, encoding="utf-8")
+    if args.no_checkpointing_seqs:
+        result.update(no_checkpointing(model, opt, args, [int(s) for s in args.no_checkpointing_seqs.split(",") if s]))
+        save(args.out, result)
     ok = [r for r in runs if not r["oom"]]
     at = next((r for r in ok if base and r["seq_len"] == base["seq_len"]), ok[0] if ok else None)
     result["seq_len"] = at["seq_len"] if at else args.baseline_seq
