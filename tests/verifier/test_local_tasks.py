@@ -94,6 +94,60 @@ def test_plan_parsing_follows_semanticwiki() -> None:
         assert data is None and why in err and "pattern plan" in err, (bad, err)
 
 
+def test_fence_stripping_is_semanticwikis_regexes() -> None:
+    """`/^```(?:json)?\\n?/` and `/\\n?```$/`, only after a leading fence: nothing more lenient, nothing stricter."""
+    assert parse_plan_answer('```json {"pages": []}```')[0] == {"pages": []}  # one line: the regexes still match
+    assert parse_plan_answer('\ufeff ```json\n{"pages": []}\n``` \n')[0] == {"pages": []}  # JS trim() drops a BOM
+    for bad in ('```JSON\n{"pages": []}\n```', '```python\n{"pages": []}\n```', '{"pages": []}\n```',
+                '```json\n{"pages": []}\n```\nDone.'):
+        data, err = parse_plan_answer(bad)
+        assert data is None and "not valid JSON" in err, (bad, err)
+
+
+def test_normalised_page_types_follow_semanticwiki() -> None:
+    from wikigym.verifier.local_tasks import normalise_type
+
+    assert [normalise_type(t) for t in ("API", "endpoint", "routes", "Components", "Getting-Started", "Module")] \
+        == ["api", "api", "api", "component", "guide", "module"]
+    assert [normalise_type(t) for t in ("endpoints", " overview", "widget", None, 3)] == [None] * 5  # -> module
+
+
+def test_plan_that_makes_semanticwikis_page_loop_throw_is_gated(teacher_episodes, verifier) -> None:
+    """SemanticWiki drops the whole plan when its page loop raises a TypeError; a page it skips cannot raise."""
+    ep = teacher_episodes["plan"]
+    n = len(_plan(ep)["pages"])
+    assert "getting started" not in _plan(ep)["pages"][0]["title"].lower()
+    cases = {
+        "null page": (lambda d: d["pages"].append(None), f"page {n + 1} is null"),
+        "files not an array": (lambda d: d["pages"][1].update(files="inventory/models.py"), "files is a str"),
+        "kept page, no filename": (lambda d: d["pages"][1].pop("filename"), "filename is undefined"),
+        "kept page, type a list": (lambda d: d["pages"][1].update(type=["module"]), "type is [\"module\"]"),
+        "title before getting started": (lambda d: d["pages"][0].update(title=7), "title is 7"),
+    }
+    for name, (mutate, why) in cases.items():
+        data = _plan(ep)
+        mutate(data)
+        s = _score(verifier, _answer(ep, json.dumps(data)))
+        assert s.reward == 0.0 and s.gate and "page loop throws" in s.gate and why in s.gate, (name, s.gate)
+    data = _plan(ep)  # a page whose files all miss is skipped before its filename is read: a schema finding only
+    page = next(p for p in data["pages"] if p["type"] not in ("overview", "guide"))
+    page.update(files=["nowhere/ghost.py"])
+    page.pop("filename")
+    s = _score(verifier, _answer(ep, json.dumps(data)))
+    assert s.gate is None and "filename missing" in " ".join(_findings(s, "schema"))
+
+
+def test_plan_paths_must_match_the_project_file_list_exactly(teacher_episodes, verifier) -> None:
+    ep = teacher_episodes["plan"]
+    data = _plan(ep)
+    path = data["pages"][1]["files"][0]
+    data["pages"][1]["files"][0] = "./" + path
+    s = _score(verifier, _answer(ep, json.dumps(data)))
+    assert s.checks["files_exist"].score < 1.0
+    (f,) = [f for f in s.checks["files_exist"].findings if f.what == f"invented file ./{path}"]
+    assert "not written as the project file list writes it" in f.why
+
+
 def test_unparseable_plan_is_gated_to_zero(teacher_episodes, verifier) -> None:
     ep = teacher_episodes["plan"]
     for text in ("Here is the plan:\n" + ep.steps[-1].text, ep.steps[-1].text[:-40], ""):

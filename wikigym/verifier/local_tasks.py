@@ -5,11 +5,13 @@ count) is meaningless: a perfect plan writes no page and scores 0, a good page i
 wiki. Each kind gets its own checks here, with the same `Score`/`CheckResult`/`Finding` records and a weighted mean
 over versioned weights (`weights-local-v1.yaml`):
 
-- `plan` (the planner's JSON answer, spec §3.3): the answer is parsed exactly as SemanticWiki parses it (trim, strip
-  one leading and one trailing code fence, `JSON.parse`); an answer that does not parse to an object with a `pages`
-  array sends SemanticWiki to its pattern plan, so the model's plan is lost: gate, reward 0. Then `schema`
+- `plan` (the planner's JSON answer, spec §3.3): the answer is parsed exactly as SemanticWiki's code parses it (trim,
+  strip a ```/```json opener and a closing fence, `JSON.parse`, then its page loop); an answer that does not parse to
+  an object with a `pages` array, or whose pages make that loop throw (a null page, a kept page without a string
+  filename or type), sends SemanticWiki to its pattern plan, so the model's plan is lost: gate, reward 0. Then `schema`
   (projectType; per page title, filename, type after SemanticWiki's normalisation, context, files), `page_count`
-  (the prompt's "min-min+10" range), `files_exist` (every listed path is a repo file: invented paths are findings),
+  (the prompt's "min-min+10" range), `files_exist` (every listed path is exactly one of the project files, as
+  SemanticWiki keeps only those: invented, reformatted (`./a.py`) or unlisted paths are findings),
   `files_per_page` (2-8), `coverage` (the repo's important modules, ranked as the whole-wiki coverage check ranks
   them, appear in some page's files) and `duplicates` (filenames, `.md` added as SemanticWiki adds it, and titles).
 - `page` (one page written raw to its filename, spec §3.4): the page-level checks of the whole-wiki verifier on that
@@ -136,22 +138,74 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")  # JSON.parse rejects NaN/Infinity; Python's json accepts them
 
 
+_JS_WS = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"  # String.prototype.trim's set
+_TRIM_RE = re.compile(f"\\A[{_JS_WS}]+|[{_JS_WS}]+\\Z")
+_FENCE_OPEN_RE = re.compile(r"\A```(?:json)?\n?")
+_FENCE_CLOSE_RE = re.compile(r"\n?```\Z")
+
+
 def strip_fence(text: str) -> str:
-    """SemanticWiki's clean-up before `JSON.parse`: trim, drop one leading fence line and one trailing fence.
+    """SemanticWiki's clean-up before `JSON.parse` (wiki-agent.ts): `trim()`, then only when the text starts with a
+    fence, `replace(/^```(?:json)?\\n?/, '')` and `replace(/\\n?```$/, '')`; nothing else (a ```JSON or ```python
+    opener keeps its word, a closing fence without an opening one stays).
 
     >>> strip_fence('```json\\n{"a": 1}\\n```')
     '{"a": 1}'
+    >>> strip_fence('```python\\n{}\\n```')
+    'python\\n{}'
     """
-    t = text.strip()
+    t = _TRIM_RE.sub("", text)
     if t.startswith("```"):
-        t = t.split("\n", 1)[1] if "\n" in t else ""
-    t = t.rstrip()
-    t = t.removesuffix("```")
-    return t.strip()
+        t = _FENCE_CLOSE_RE.sub("", _FENCE_OPEN_RE.sub("", t, count=1), count=1)
+    return t
 
 
-def parse_plan_answer(text: str) -> tuple[dict[str, Any] | None, str | None]:
+def _js_truthy(v: Any) -> bool:
+    return v not in (None, False, "") and not (isinstance(v, (int, float)) and not isinstance(v, bool) and
+                                               (v == 0 or v != v))
+
+
+def _js_repr(page: dict[str, Any], field: str) -> str:
+    return json.dumps(page[field]) if field in page else "undefined"
+
+
+def _page_loop_error(pages: list[Any], existing: set[str]) -> str | None:
+    """Why SemanticWiki's loop over the plan's pages would throw (it then drops the whole plan), or None.
+
+    Its loop reads `(page.files || []).filter(...)` for every entry, and for each page it keeps (some listed file
+    exists, or `type` is exactly "overview"/"guide") `page.filename.endsWith(...)` and `page.type.toLowerCase()`;
+    then `p.title.toLowerCase()` over the kept pages until one mentions "getting started". A null entry, a truthy
+    non-array `files`, or a kept page whose filename, type or (reached) title is not a string raises a TypeError.
+    """
+    kept = []
+    for i, p in enumerate(pages, 1):
+        if p is None:
+            return f"page {i} is null"
+        if not isinstance(p, dict):
+            continue  # a number, string or array entry: its properties read as undefined, so it is skipped
+        files = p.get("files")
+        if _js_truthy(files) and not isinstance(files, list):
+            return f"page {i}'s files is a {type(files).__name__}, not an array"
+        valid = [f for f in files or [] if isinstance(f, str) and f in existing]
+        if not (valid or p.get("type") in ("overview", "guide")):
+            continue
+        for fld in ("filename", "type"):
+            if not isinstance(p.get(fld), str):
+                return f"page {i}'s {fld} is {_js_repr(p, fld)}, not a string"
+        kept.append((i, p))
+    for i, p in kept:
+        if not isinstance(p.get("title"), str):
+            return f"page {i}'s title is {_js_repr(p, 'title')}, not a string"
+        if "getting started" in p["title"].lower():
+            break
+    return None
+
+
+def parse_plan_answer(text: str, existing: set[str] | None = None) -> tuple[dict[str, Any] | None, str | None]:
     """(plan, None) when SemanticWiki would use the answer, else (None, why it falls back to its pattern plan).
+
+    `existing`: the project's file list (SemanticWiki's `gatherProjectFiles`); with it, a plan that parses but would
+    make SemanticWiki's page loop throw is refused too (see `_page_loop_error`).
 
     >>> parse_plan_answer('Here is the plan: {"pages": []}')[1]
     'the answer is not valid JSON (Expecting value at line 1 column 1); SemanticWiki falls back to its pattern plan'
@@ -169,18 +223,26 @@ def parse_plan_answer(text: str) -> tuple[dict[str, Any] | None, str | None]:
                       f"pattern plan")
     if not isinstance(data.get("pages"), list):
         return None, "the answer has no `pages` array; SemanticWiki falls back to its pattern plan"
+    why = _page_loop_error(data["pages"], existing) if existing is not None else None
+    if why:
+        return None, f"{why}: SemanticWiki's page loop throws and it falls back to its pattern plan"
     return data, None
 
 
 def normalise_type(t: Any) -> str | None:
-    """SemanticWiki's page-type normalisation; None for a type it does not recognise (it makes those modules).
+    """SemanticWiki's `normalizePageType` (`type.toLowerCase()`, no trim); None for a type it does not recognise
+    (it makes those modules).
 
-    >>> [normalise_type(x) for x in ("Components", "routes", "tutorial", "configuration", "overview", "widget")]
-    ['component', 'component', 'guide', 'config', 'overview', None]
+    >>> [normalise_type(x) for x in ("Components", "routes", "tutorial", "configuration", "overview", " guide")]
+    ['component', 'api', 'guide', 'config', 'overview', None]
     """
-    s = str(t or "").strip().lower()
-    if s in ("component", "components", "api", "endpoint", "endpoints", "routes"):
+    if not isinstance(t, str):
+        return None
+    s = t.lower()
+    if s in ("component", "components"):
         return "component"
+    if s in ("api", "endpoint", "routes"):
+        return "api"
     if s in ("guide", "tutorial", "getting-started"):
         return "guide"
     if s in ("config", "configuration"):
@@ -193,15 +255,23 @@ def normalise_type(t: Any) -> str | None:
 _RANGE_RE = re.compile(r"(?:Pages required|Required pages)\**:\s*\**\s*(\d+)\s*[-–]\s*(\d+)", re.IGNORECASE)
 
 
-def plan_range(prompt: str, repo: RepoIndex, cfg: dict[str, Any]) -> tuple[int, int, str]:
+def _project_files(repo: RepoIndex) -> list[Any]:
+    """The planner's file list of the repository (SemanticWiki's `gatherProjectFiles`; empty without a root)."""
+    from wikigym.simulator.tasks import project_files
+
+    root = getattr(repo.snapshot, "root", None)
+    return project_files(root) if root else []
+
+
+def plan_range(prompt: str, repo: RepoIndex, cfg: dict[str, Any],
+               files: list[Any] | None = None) -> tuple[int, int, str]:
     """(min, max, where from): the prompt's "Required pages: a-b" line, else SemanticWiki's formula on the repo."""
     m = _RANGE_RE.search(prompt or "")
     if m:
         return int(m.group(1)), int(m.group(2)), "prompt"
-    from wikigym.simulator.tasks import DOC_EXTS, project_files
+    from wikigym.simulator.tasks import DOC_EXTS
 
-    root = getattr(repo.snapshot, "root", None)
-    files = project_files(root) if root else []
+    files = _project_files(repo) if files is None else files
     n = sum(1 for f in files if f.ext not in DOC_EXTS)
     lo = max(int(cfg.get("min_floor", 5)), min(int(cfg.get("min_cap", 25)),
                                                math.ceil(n / int(cfg.get("files_per_page", 8)))))
@@ -218,7 +288,9 @@ def _clean_path(p: str) -> str:
 def score_plan(episode: Any, repo: RepoIndex, section: LocalSection, version: str) -> Score:
     """Score a `plan` episode's JSON answer (see the module docstring)."""
     text = answer_text(episode)
-    data, error = parse_plan_answer(text)
+    project = _project_files(repo)
+    existing = {f.path for f in project}  # SemanticWiki keeps a listed path only when it is exactly one of these
+    data, error = parse_plan_answer(text, existing)
     if data is None:
         assert error is not None
         checks = {name: CheckResult(name, 0.0, [Finding(PLAN_WHERE, None, "plan not parsed", error)] if i == 0 else [])
@@ -262,7 +334,7 @@ def score_plan(episode: Any, repo: RepoIndex, section: LocalSection, version: st
 
     # page_count
     pcfg = section.check("page_count")
-    lo, hi, src = plan_range(getattr(episode.task, "prompt", ""), repo, pcfg)
+    lo, hi, src = plan_range(getattr(episode.task, "prompt", ""), repo, pcfg, project)
     n = len(pages)
     if n < lo:
         cnt, f = n / lo if lo else 1.0, [Finding(PLAN_WHERE, None, f"{n} pages", f"fewer than the {lo} the prompt "
@@ -274,7 +346,7 @@ def score_plan(episode: Any, repo: RepoIndex, section: LocalSection, version: st
     checks["page_count"] = CheckResult("page_count", cnt, f, {"pages": n, "min": lo, "max": hi, "range_from": src})
 
     # files_exist, files_per_page, coverage
-    listed = [(i, p, [_clean_path(x) for x in p.get("files") if isinstance(x, str)])
+    listed = [(i, p, [x for x in p.get("files") if isinstance(x, str)])
               for i, p in enumerate(pages, 1) if isinstance(p, dict) and isinstance(p.get("files"), list)]
     total = exist = 0
     findings = []
@@ -282,13 +354,16 @@ def score_plan(episode: Any, repo: RepoIndex, section: LocalSection, version: st
     for i, p, files in listed:
         for path in files:
             total += 1
-            if repo.exists(path):
+            if path in existing:
                 exist += 1
             elif path not in seen_bad:
                 seen_bad.add(path)
+                why = ("is not in the repository" if not repo.exists(_clean_path(path)) else
+                       "is not written as the project file list writes it" if _clean_path(path) in existing else
+                       "is not one of the project files the prompt listed")
                 findings.append(Finding(PLAN_WHERE, None, f"invented file {path}",
-                                        f"page {i} ({p.get('title')!r}) lists a path that is not in the repository; "
-                                        f"SemanticWiki drops it"))
+                                        f"page {i} ({p.get('title')!r}) lists a path that {why}; SemanticWiki keeps "
+                                        f"only exact matches and drops it"))
     if total == 0:
         findings.insert(0, Finding(PLAN_WHERE, None, "no files listed", "no page lists any source file"))
     checks["files_exist"] = CheckResult("files_exist", exist / total if total else 0.0, findings,
@@ -310,7 +385,7 @@ def score_plan(episode: Any, repo: RepoIndex, section: LocalSection, version: st
                                            {"pages_in_range": good, "min": fmin, "max": fmax})
     top_k = int(section.check("coverage").get("top_k", 20))
     important = repo.important_modules(top_k)
-    planned = {f for _, _, files in listed for f in files if repo.exists(f)}
+    planned = {f for _, _, files in listed for f in files if f in existing}
     missing = [m for m in important if m not in planned]
     checks["coverage"] = CheckResult(
         "coverage", (len(important) - len(missing)) / len(important) if important else 1.0,
