@@ -230,3 +230,46 @@ def test_diff_pairs_cover_every_repository_and_fork_under_the_cap(recorded_run) 
     assert ("b-0", "b-1") in names and ("b-1", "b-2") in names, "the second repository gets diffs too"
     assert ("a-0", "a-11") in names and ("b-0", "b-2") in names, "each fork is diffed with its parent"
     assert len(chosen) + skipped == 66 + 3
+
+
+def test_source_links_open_the_cited_lines_and_never_leave_the_repository(recorded_run, tmp_path: Path) -> None:
+    """📄/Source links of the wiki land on a numbered page of the cited file, at the cited line; a link out of the
+    repository (a `..` climb, a symlink to a file outside) stays as written and nothing outside is read."""
+    import html
+    import re
+
+    from wikigym.trajectories.store import TrajectoryWriter
+
+    repo, run = recorded_run
+    ep = read_episodes(run / "trajectories.jsonl")[0]
+    build_site([run], tmp_path / "site")
+    page = (tmp_path / "site" / f"episode-{ep.episode_id}.html").read_text()
+    links = re.findall(r'href="(source-[^"#]+\.html)#L(\d+)"', page)
+    assert links, "the scripted teacher's citations link to source pages"
+    name, line = links[0]
+    src = (tmp_path / "site" / name).read_text()
+    path = re.search(r"<h1>([^<]+)</h1>", src).group(1)
+    want = (repo / path).read_text().split("\n")[int(line) - 1]
+    got = re.search(rf"<span class='line' id='L{line}'><a class='ln' href='#L{line}'>{line}</a>(.*?)</span>", src)
+    assert got and html.unescape(got.group(1)) == want
+    assert not re.search(r'href="(\.\./)+[^"#:]+\.(py|go|ts)#L', page), "no citation left pointing at a missing file"
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET\n")
+    link = repo / "leak.txt"
+    link.symlink_to(secret)
+    try:
+        bad = ep.model_copy(deep=True)
+        bad.episode_id = "outside"
+        bad.wiki = {**bad.wiki, "extra.md": "# Extra\n\n📄 [leak.txt:1](../leak.txt#L1) and "
+                                            f"[up](../../../../../../{secret.as_posix().lstrip('/')}#L1)\n"}
+        copy = tmp_path / "run"
+        copy.mkdir()
+        with TrajectoryWriter(copy / "trajectories.jsonl") as w:
+            w.append(bad)
+        build_site([copy], tmp_path / "site2")
+        out = (tmp_path / "site2" / "episode-outside.html").read_text()
+        assert 'href="../leak.txt#L1"' in out and "TOP SECRET" not in "".join(
+            p.read_text() for p in (tmp_path / "site2").glob("source-*.html"))
+    finally:
+        link.unlink()

@@ -3,8 +3,10 @@
 The site is a folder that works from file:// with no network: `index.html` lists the episodes with their rewards;
 `episode-<id>.html` shows a timeline of steps (reasoning, calls, outputs, timing, tokens), the verifier's findings
 linked to the step that wrote the page they concern, and the final wiki rendered with its Mermaid diagrams;
-`diff-<a>--<b>.html` compares two episodes of the same repository and task page by page. Mermaid's browser build is
-copied from `node_modules` at build time (no CDN).
+`diff-<a>--<b>.html` compares two episodes of the same repository and task page by page; `source-<file>-<hash>.html`
+shows a repository file that a wiki page links to (📄/Source citations land on the cited line), read from the
+episode's repository when it is still on disk (through `RepoSnapshot`, which refuses paths outside the repository).
+Mermaid's browser build is copied from `node_modules` at build time (no CDN).
 
 What it deliberately does not do: run anything when opened (all content is computed here), or score episodes that
 were recorded without a score unless their repository is still on disk.
@@ -13,6 +15,7 @@ were recorded without a score unless their repository is still on disk.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import html
 import json
 import re
@@ -35,6 +38,7 @@ header{background:#1d2330;color:#fff;padding:14px 24px}header a{color:#9cf}main{
 table{border-collapse:collapse;background:#fff}td,th{padding:4px 10px;border:1px solid #dde;text-align:left}
 .step{background:#fff;border:1px solid #dde;margin:10px 0;padding:8px 12px}.step.problem{border-left:4px solid #b3261e}
 .meta{color:#667;font-size:12px}pre{white-space:pre-wrap;background:#f3f4f8;padding:6px;font:12px/1.4 ui-monospace,monospace}
+.src .line:target{background:#fff3b0}.src .ln{color:#99a;text-decoration:none;display:inline-block;width:5em}
 .call{margin:6px 0}.bad{color:#b3261e}.ok{color:#2e7d32}.finding{background:#fdecea;padding:2px 8px;margin:2px 0}
 .page{background:#fff;border:1px solid #dde;margin:12px 0;padding:4px 16px}.del{background:#fdecea}.add{background:#e6f4ea}
 nav a{margin-right:12px}
@@ -74,6 +78,75 @@ def wiki_link_target(page: str, href: str, pages: set[str] | frozenset[str]) -> 
     return rel if rel in pages else None
 
 
+_EXTERNAL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_LINE_ANCHOR_RE = re.compile(r"#L(\d+)(?:-L?(\d+))?$")
+
+
+class SourcePages:
+    """Repository files that wiki pages link to, each written once as a numbered page with an anchor per line.
+
+    Links are resolved as the citations check resolves them (`link_path`: the wiki sits inside the repository), so a
+    link the verifier accepted opens the lines it judged. The repository is the episode's, if still on disk; without
+    it (or for a path that is not a repository file) the link is left as written.
+    """
+
+    def __init__(self, out: Path):
+        self.out = out
+        self._snapshots: dict[str, Any] = {}
+        self._files: dict[str, frozenset[str]] = {}
+        self._pages: dict[tuple[str, str], str] = {}
+
+    def _snapshot(self, ep: Episode) -> Any | None:
+        key = ep.repo.path or ""
+        if key not in self._snapshots:
+            snap = None
+            if key and Path(key).is_dir():
+                try:
+                    from wikigym.verifier.repo_index import load_snapshot
+
+                    snap = load_snapshot(key)
+                except Exception:  # noqa: BLE001  (no source pages for this repository; the site still builds)
+                    snap = None
+            self._snapshots[key] = snap
+            self._files[key] = frozenset(snap.all_files()) if snap is not None else frozenset()
+        return self._snapshots[key]
+
+    def href(self, ep: Episode, link: str) -> str | None:
+        """The site href for a wiki link to a repository file (with its `#L<start>`), or None."""
+        from wikigym.verifier.checks.citations import link_path
+
+        if not link or link.startswith(("#", "/")) or _EXTERNAL_RE.match(link):
+            return None
+        path = link_path(link)
+        snap = self._snapshot(ep)
+        if snap is None or path not in self._files[ep.repo.path or ""]:
+            return None
+        key = (str(snap.root), path)
+        if key not in self._pages:
+            digest = hashlib.sha1("\0".join(key).encode("utf-8", "surrogatepass")).hexdigest()[:10]
+            name = f"source-{re.sub(r'[^A-Za-z0-9_.-]+', '_', path.rsplit('/', 1)[-1])}-{digest}.html"
+            try:
+                text = snap.read_text(path)
+            except (OSError, ValueError):  # unreadable, or a link that leaves the repository
+                return None
+            self.out.joinpath(name).write_text(_page(path, self._body(ep, snap, path, text), False), encoding="utf-8")
+            self._pages[key] = name
+        m = _LINE_ANCHOR_RE.search(link)
+        return self._pages[key] + (f"#L{m.group(1)}" if m else "")
+
+    @staticmethod
+    def _body(ep: Episode, snap: Any, path: str, text: str) -> str:
+        e = html.escape
+        note = ""
+        if ep.repo.commit and snap.commit and snap.commit != ep.repo.commit:
+            note = (f"<p class='bad'>The checkout is now at {e(snap.commit[:12])}; the episode was recorded at "
+                    f"{e(ep.repo.commit[:12])}, so lines may have moved.</p>")
+        lines = "\n".join(f"<span class='line' id='L{n}'><a class='ln' href='#L{n}'>{n}</a>{e(line)}</span>"
+                          for n, line in enumerate(text.split("\n"), 1))
+        return (f"<h1>{e(path)}</h1><p class='meta'>repo {e(ep.repo.name)} @ {e((snap.commit or '-')[:12])} · "
+                f"{e(str(snap.root))}</p>{note}<pre class='src'>{lines}</pre>")
+
+
 def _md() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     default_fence = md.renderer.rules.get("fence")
@@ -84,6 +157,10 @@ def _md() -> MarkdownIt:
         target = wiki_link_target(env.get("page", ""), tok.attrGet("href") or "", env.get("pages", frozenset()))
         if target is not None:
             tok.attrSet("href", "#page-" + _href(target))
+        elif env.get("sources") is not None:  # a link to a repository file: its source page, when it has one
+            src = env["sources"].href(env["episode"], tok.attrGet("href") or "")
+            if src is not None:
+                tok.attrSet("href", _href(src.split("#", 1)[0]) + ("#" + src.split("#", 1)[1] if "#" in src else ""))
         if default_link is not None:
             return default_link(tokens, idx, options, env)
         return renderer.renderToken(tokens, idx, options, env)
@@ -156,7 +233,8 @@ def _writer_steps(ep: Episode) -> dict[str, int]:
     return out
 
 
-def _episode_html(ep: Episode, md: MarkdownIt, siblings: list[tuple[str, str]]) -> str:
+def _episode_html(ep: Episode, md: MarkdownIt, siblings: list[tuple[str, str]],
+                  sources: SourcePages | None = None) -> str:
     e = html.escape
     r = _reward(ep)
     parts = [f"<h1>{e(ep.episode_id)}</h1><p class='meta'>repo {e(ep.repo.name)} @ {e((ep.repo.commit or '-')[:12])}"
@@ -235,7 +313,8 @@ def _episode_html(ep: Episode, md: MarkdownIt, siblings: list[tuple[str, str]]) 
     parts.append("<h2 id='wiki'>Final wiki</h2>")
     pages = frozenset(rel for rel in ep.wiki if rel.endswith(".md"))
     for rel in sorted(pages):
-        body = md.render(_strip_frontmatter(ep.wiki[rel]), {"page": rel, "pages": pages})
+        body = md.render(_strip_frontmatter(ep.wiki[rel]), {"page": rel, "pages": pages, "sources": sources,
+                                                            "episode": ep})
         parts.append(f"<div class='page' id='page-{e(rel)}'><h3>{e(rel)}</h3>{body}</div>")
     return "".join(parts)
 
@@ -358,6 +437,7 @@ def build_site(run_dirs: list[Path], out: Path) -> Path:
     if has_js:
         shutil.copyfile(js, out / "mermaid.min.js")
     md = _md()
+    sources = SourcePages(out)
     groups: dict[tuple[str, str], list[Episode]] = defaultdict(list)
     for ep in episodes:
         groups[(ep.repo.name, ep.task.kind)].append(ep)
@@ -385,7 +465,7 @@ def build_site(run_dirs: list[Path], out: Path) -> Path:
                                      f"{html.escape(ep.parent['episode_id'])}</a> @ step {ep.parent.get('step')}"
                                      if ep.parent else "") + "</td></tr>")
         (out / f"episode-{ep.episode_id}.html").write_text(
-            _page(ep.episode_id, _episode_html(ep, md, siblings[ep.episode_id]), has_js), encoding="utf-8")
+            _page(ep.episode_id, _episode_html(ep, md, siblings[ep.episode_id], sources), has_js), encoding="utf-8")
     mean = [r for r in (_reward(ep) for ep in episodes) if r is not None]
     summary = (f"<p>{len(episodes)} episodes · mean reward {sum(mean) / len(mean):.4f}</p>" if mean
                else f"<p>{len(episodes)} episodes</p>")

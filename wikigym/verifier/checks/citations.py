@@ -44,7 +44,8 @@ class Citation:
     hints: tuple[str, ...] = ()
 
 
-def _link_path(target: str) -> str:
+def link_path(target: str) -> str:
+    """The repository path a source link names: anchor and leading `../`/`./` dropped (the wiki sits inside the repo)."""
     path = ANCHOR_RE.sub("", target.strip().strip("<>")).split("#", 1)[0]
     path = unquote(path)
     while path.startswith(("../", "./")):
@@ -99,7 +100,7 @@ def extract_citations(page: Page) -> list[Citation]:
                 path, a, b = tc.group(1).strip(), int(tc.group(2)), int(tc.group(3) or tc.group(2))
             else:
                 assert anchor is not None
-                path, a, b = _link_path(target), int(anchor.group(1)), int(anchor.group(2) or anchor.group(1))
+                path, a, b = link_path(target), int(anchor.group(1)), int(anchor.group(2) or anchor.group(1))
             prefix = text[:m.start()]
             kind = "emoji" if "📄" in prefix[-4:] else "source" if "Source:" in prefix else "link"
             spans.append((m.start(), m.end()))
