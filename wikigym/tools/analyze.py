@@ -21,8 +21,9 @@ from wikigym.tools import node_fs
 from wikigym.tools.context import NodeError, ToolContext
 from wikigym.tools.files import repo_path
 from wikigym.tools.node_fs import MISSING, extname
+from wikigym.tools.search.jsstr import JS_S_CLASS
 
-_JS_WS = "\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+_JS_WS = JS_S_CLASS
 
 
 def js_regex(source: str) -> re.Pattern[str]:

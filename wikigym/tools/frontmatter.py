@@ -29,14 +29,13 @@ from wikigym.tools import yaml_load
 from wikigym.tools.context import NodeError
 from wikigym.tools.jsjson import json_parse
 from wikigym.tools.node_fs import MISSING, js_number_to_string
+from wikigym.tools.search.jsstr import JS_WHITESPACE, js_trim
 from wikigym.tools.yaml_load import Schema, YamlType, js_stack
 
 # ---------------------------------------------------------------------------------------------------------------
 # JavaScript values that JSON has no word for.
 
 TAG = "tag:yaml.org,2002:"
-JS_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
-                "\u2028\u2029\u202f\u205f\u3000\ufeff"
 # Properties every plain JavaScript object inherits: a lookup by one of these names finds something.
 OBJECT_PROTOTYPE_NAMES = frozenset({
     "constructor", "__defineGetter__", "__defineSetter__", "hasOwnProperty", "__lookupGetter__", "__lookupSetter__",
@@ -137,10 +136,6 @@ def from_utf16(s: str) -> str:
         return s
     return s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
-
-def js_trim(s: str) -> str:
-    """`String.prototype.trim` (JavaScript's whitespace and line terminators, not Python's)."""
-    return s.strip(JS_WHITESPACE)
 
 
 _ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*")

@@ -35,14 +35,14 @@ from wikigym.tools.context import NodeError, ToolContext, ToolResult
 from wikigym.tools.minimatch import minimatch
 from wikigym.tools.node_fs import js_truthy, utf16_len
 from wikigym.tools.paths import node_join, node_normalize, node_resolve
+from wikigym.tools.search.jsstr import JS_WHITESPACE
 from wikigym.tools.unified_diff import create_two_files_patch
 from wikigym.tools.zod import validate
 
 _MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
          ".webp": "image/webp", ".bmp": "image/bmp", ".svg": "image/svg+xml", ".mp3": "audio/mpeg",
          ".wav": "audio/wav", ".ogg": "audio/ogg", ".flac": "audio/flac"}
-_JS_WS = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
-         "\u2028\u2029\u202f\u205f\u3000\ufeff"
+_JS_WS = JS_WHITESPACE  # String.prototype.trim's set
 
 
 class FsError(Exception):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wikigym.tools.context import NodeError
+from wikigym.tools.search.jsstr import JS_WHITESPACE
 
 # Node refuses to build strings longer than this (V8's String::kMaxLength on 64-bit).
 MAX_STRING_LENGTH = 0x1FFFFFE8
@@ -151,8 +152,7 @@ def js_truthy(value: Any) -> bool:
     return True
 
 
-_JS_WS = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
-         "\u2028\u2029\u202f\u205f\u3000\ufeff"
+_JS_WS = JS_WHITESPACE  # String.prototype.trim's set
 _DECIMAL = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|Infinity)")
 
 

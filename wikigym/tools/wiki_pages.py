@@ -33,6 +33,7 @@ from wikigym.tools.context import NodeError, ToolContext
 from wikigym.tools.frontmatter import GrayMatterFile, matter_stringify
 from wikigym.tools.node_fs import MISSING, require_string
 from wikigym.tools.paths import has_nul, is_within, node_join, node_normalize, node_resolve
+from wikigym.tools.search.jsstr import JS_S_CLASS
 
 # ctx.extra key of gray-matter's per-process parse cache (one SemanticWiki process = one ToolContext).
 MATTER_CACHE_KEY = "gray_matter_cache"
@@ -40,7 +41,7 @@ SDK_FRONTMATTER_KEYS = ("description", "related", "sources")  # zod's shape orde
 
 _LINK_RE = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
 _JS_LINE_BREAKS = "\n\r\u2028\u2029"
-_JS_WS_CLASS = "\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+_JS_WS_CLASS = JS_S_CLASS
 # JavaScript's /^#\s+(.+)$/m: `^`/`$` at any line terminator, `.` excludes them, `\s` is JavaScript's set.
 _H1_RE = re.compile("(?:\\A|(?<=[\n\r\u2028\u2029]))#[" + _JS_WS_CLASS + "]+([^\n\r\u2028\u2029]+)"
                     "(?=[\n\r\u2028\u2029]|\\Z)")

@@ -40,6 +40,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from wikigym.errors import ConfigError
+from wikigym.tools.search.jsstr import js_trim
 from wikigym.trajectories.schema import SINGLE_TURN_KINDS
 from wikigym.verifier.checks.citations import check_citations, extract_citations
 from wikigym.verifier.checks.hallucination import check_hallucination
@@ -138,8 +139,6 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")  # JSON.parse rejects NaN/Infinity; Python's json accepts them
 
 
-_JS_WS = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"  # String.prototype.trim's set
-_TRIM_RE = re.compile(f"\\A[{_JS_WS}]+|[{_JS_WS}]+\\Z")
 _FENCE_OPEN_RE = re.compile(r"\A```(?:json)?\n?")
 _FENCE_CLOSE_RE = re.compile(r"\n?```\Z")
 
@@ -154,7 +153,7 @@ def strip_fence(text: str) -> str:
     >>> strip_fence('```python\\n{}\\n```')
     'python\\n{}'
     """
-    t = _TRIM_RE.sub("", text)
+    t = js_trim(text)
     if t.startswith("```"):
         t = _FENCE_CLOSE_RE.sub("", _FENCE_OPEN_RE.sub("", t, count=1), count=1)
     return t

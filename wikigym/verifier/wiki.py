@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from wikigym.errors import WikiDirError
+from wikigym.tools.search.jsstr import JS_WHITESPACE  # String.prototype.trim's set, not str.strip's
 
 try:  # the C loader is ~10x faster; fall back where libyaml is missing
     _YamlLoader: Any = yaml.CSafeLoader
@@ -36,9 +37,6 @@ H1_RE = re.compile(r"^# \S")
 # SemanticWiki's link regexes (verifyWikiCompleteness): [text](target) and [[Page]] / [[path|Label]].
 MD_LINK_RE = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
 WIKI_LINK_RE = re.compile(r"\[\[([^\]|]+)(?:\|[^\]]+)?\]\]")
-# JavaScript's String.prototype.trim() whitespace (differs from Python's str.strip: BOM yes, \x1c-\x1f and \x85 no).
-JS_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
-                "\u2028\u2029\u202f\u205f\u3000\ufeff"
 
 
 @dataclass(frozen=True)
