@@ -45,6 +45,9 @@ nav a{margin-right:12px}
 """
 
 
+_EXTERNAL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # a scheme (https:, mailto:): not a file of this site
+
+
 def _href(name: str) -> str:
     """A file name or fragment made safe for an href (episode ids come from directory names: spaces, #, ? ...)."""
     return urllib.parse.quote(name, safe="/-_.")
@@ -61,7 +64,7 @@ def wiki_link_target(page: str, href: str, pages: set[str] | frozenset[str]) -> 
     >>> wiki_link_target("README.md", "https://example.com/x.md", {"x.md"}) is None
     True
     """
-    if not href or href.startswith(("#", "/")) or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", href):
+    if not href or href.startswith(("#", "/")) or _EXTERNAL_RE.match(href):
         return None
     target = urllib.parse.unquote(href.split("#", 1)[0].split("?", 1)[0])
     parts: list[str] = page.split("/")[:-1]
@@ -78,10 +81,6 @@ def wiki_link_target(page: str, href: str, pages: set[str] | frozenset[str]) -> 
     return rel if rel in pages else None
 
 
-_EXTERNAL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-_LINE_ANCHOR_RE = re.compile(r"#L(\d+)(?:-L?(\d+))?$")
-
-
 class SourcePages:
     """Repository files that wiki pages link to, each written once as a numbered page with an anchor per line.
 
@@ -92,35 +91,35 @@ class SourcePages:
 
     def __init__(self, out: Path):
         self.out = out
-        self._snapshots: dict[str, Any] = {}
-        self._files: dict[str, frozenset[str]] = {}
+        self._repos: dict[str, tuple[Any, frozenset[str]] | None] = {}
         self._pages: dict[tuple[str, str], str] = {}
 
-    def _snapshot(self, ep: Episode) -> Any | None:
+    def _repo(self, ep: Episode) -> tuple[Any, frozenset[str]] | None:
+        """(snapshot, its files) of the episode's repository, or None when it is not on disk."""
         key = ep.repo.path or ""
-        if key not in self._snapshots:
-            snap = None
+        if key not in self._repos:
+            self._repos[key] = None
             if key and Path(key).is_dir():
                 try:
                     from wikigym.verifier.repo_index import load_snapshot
 
                     snap = load_snapshot(key)
+                    self._repos[key] = (snap, frozenset(snap.all_files()))
                 except Exception:  # noqa: BLE001  (no source pages for this repository; the site still builds)
-                    snap = None
-            self._snapshots[key] = snap
-            self._files[key] = frozenset(snap.all_files()) if snap is not None else frozenset()
-        return self._snapshots[key]
+                    pass
+        return self._repos[key]
 
     def href(self, ep: Episode, link: str) -> str | None:
         """The site href for a wiki link to a repository file (with its `#L<start>`), or None."""
-        from wikigym.verifier.checks.citations import link_path
+        from wikigym.verifier.checks.citations import ANCHOR_RE, link_path
 
         if not link or link.startswith(("#", "/")) or _EXTERNAL_RE.match(link):
             return None
         path = link_path(link)
-        snap = self._snapshot(ep)
-        if snap is None or path not in self._files[ep.repo.path or ""]:
+        repo = self._repo(ep)
+        if repo is None or path not in repo[1]:
             return None
+        snap = repo[0]
         key = (str(snap.root), path)
         if key not in self._pages:
             digest = hashlib.sha1("\0".join(key).encode("utf-8", "surrogatepass")).hexdigest()[:10]
@@ -131,8 +130,8 @@ class SourcePages:
                 return None
             self.out.joinpath(name).write_text(_page(path, self._body(ep, snap, path, text), False), encoding="utf-8")
             self._pages[key] = name
-        m = _LINE_ANCHOR_RE.search(link)
-        return self._pages[key] + (f"#L{m.group(1)}" if m else "")
+        m = ANCHOR_RE.search(link.strip().strip("<>"))
+        return _href(self._pages[key]) + (f"#L{m.group(1)}" if m else "")
 
     @staticmethod
     def _body(ep: Episode, snap: Any, path: str, text: str) -> str:
@@ -160,7 +159,7 @@ def _md() -> MarkdownIt:
         elif env.get("sources") is not None:  # a link to a repository file: its source page, when it has one
             src = env["sources"].href(env["episode"], tok.attrGet("href") or "")
             if src is not None:
-                tok.attrSet("href", _href(src.split("#", 1)[0]) + ("#" + src.split("#", 1)[1] if "#" in src else ""))
+                tok.attrSet("href", src)
         if default_link is not None:
             return default_link(tokens, idx, options, env)
         return renderer.renderToken(tokens, idx, options, env)

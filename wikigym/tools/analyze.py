@@ -23,8 +23,6 @@ from wikigym.tools.files import repo_path
 from wikigym.tools.node_fs import MISSING, extname
 from wikigym.tools.search.jsstr import JS_S_CLASS
 
-_JS_WS = JS_S_CLASS
-
 
 def js_regex(source: str) -> re.Pattern[str]:
     """Compile a JavaScript regex source (no flags) whose escapes are limited to \\s \\S \\w and `.`."""
@@ -36,9 +34,9 @@ def js_regex(source: str) -> re.Pattern[str]:
         if ch == "\\" and i + 1 < len(source):
             nxt = source[i + 1]
             if nxt == "s":
-                out.append(_JS_WS if in_class else f"[{_JS_WS}]")
+                out.append(JS_S_CLASS if in_class else f"[{JS_S_CLASS}]")
             elif nxt == "S":
-                out.append(f"[^{_JS_WS}]")
+                out.append(f"[^{JS_S_CLASS}]")
             elif nxt == "w":
                 out.append("A-Za-z0-9_" if in_class else "[A-Za-z0-9_]")
             else:

@@ -137,7 +137,6 @@ def from_utf16(s: str) -> str:
     return s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
 
-
 _ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*")
 
 

@@ -42,7 +42,6 @@ from wikigym.tools.zod import validate
 _MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
          ".webp": "image/webp", ".bmp": "image/bmp", ".svg": "image/svg+xml", ".mp3": "audio/mpeg",
          ".wav": "audio/wav", ".ogg": "audio/ogg", ".flac": "audio/flac"}
-_JS_WS = JS_WHITESPACE  # String.prototype.trim's set
 
 
 class FsError(Exception):
@@ -137,7 +136,7 @@ def _blob_rejection() -> str:
 
 def normalize_path(p: str) -> str:
     """path-utils.ts `normalizePath` on a POSIX host."""
-    p = p.strip(_JS_WS)
+    p = p.strip(JS_WHITESPACE)
     p = re.sub(r"^[\"']|[\"']$", "", p)
     if p.startswith("/"):
         return re.sub(r"/+$", "", re.sub(r"/+", "/", p))
@@ -345,7 +344,7 @@ def js_replace_first(s: str, old: str, new: str) -> str:
 
 
 def _leading_ws(s: str) -> str:
-    return s[:len(s) - len(s.lstrip(_JS_WS))]
+    return s[:len(s) - len(s.lstrip(JS_WHITESPACE))]
 
 
 def apply_file_edits(path: str, edits: list[dict], dry_run: bool) -> str:
@@ -363,18 +362,18 @@ def apply_file_edits(path: str, edits: list[dict], dry_run: bool) -> str:
         found = False
         for i in range(len(content_lines) - len(old_lines) + 1):
             window = content_lines[i:i + len(old_lines)]
-            if all(o.strip(_JS_WS) == c.strip(_JS_WS) for o, c in zip(old_lines, window)):
+            if all(o.strip(JS_WHITESPACE) == c.strip(JS_WHITESPACE) for o, c in zip(old_lines, window)):
                 indent = _leading_ws(content_lines[i])
                 new_lines = []
                 for j, line in enumerate(new.split("\n")):
                     if j == 0:
-                        new_lines.append(indent + line.lstrip(_JS_WS))
+                        new_lines.append(indent + line.lstrip(JS_WHITESPACE))
                         continue
                     old_indent = _leading_ws(old_lines[j]) if j < len(old_lines) else ""
                     new_indent = _leading_ws(line)
                     if old_indent and new_indent:
                         rel = len(new_indent) - len(old_indent)
-                        new_lines.append(indent + " " * max(0, rel) + line.lstrip(_JS_WS))
+                        new_lines.append(indent + " " * max(0, rel) + line.lstrip(JS_WHITESPACE))
                     else:
                         new_lines.append(line)
                 content_lines[i:i + len(old_lines)] = new_lines

@@ -152,7 +152,6 @@ def js_truthy(value: Any) -> bool:
     return True
 
 
-_JS_WS = JS_WHITESPACE  # String.prototype.trim's set
 _DECIMAL = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|Infinity)")
 
 
@@ -171,7 +170,7 @@ def js_to_number(value: Any) -> float:
             return math.inf if value > 0 else -math.inf
     if isinstance(value, (list, dict)):
         return js_to_number(js_string(value))
-    s = str(value).strip(_JS_WS)
+    s = str(value).strip(JS_WHITESPACE)
     if s == "":
         return 0.0
     low = s[:2].lower()

@@ -41,9 +41,8 @@ SDK_FRONTMATTER_KEYS = ("description", "related", "sources")  # zod's shape orde
 
 _LINK_RE = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
 _JS_LINE_BREAKS = "\n\r\u2028\u2029"
-_JS_WS_CLASS = JS_S_CLASS
 # JavaScript's /^#\s+(.+)$/m: `^`/`$` at any line terminator, `.` excludes them, `\s` is JavaScript's set.
-_H1_RE = re.compile("(?:\\A|(?<=[\n\r\u2028\u2029]))#[" + _JS_WS_CLASS + "]+([^\n\r\u2028\u2029]+)"
+_H1_RE = re.compile("(?:\\A|(?<=[\n\r\u2028\u2029]))#[" + JS_S_CLASS + "]+([^\n\r\u2028\u2029]+)"
                     "(?=[\n\r\u2028\u2029]|\\Z)")
 
 

@@ -40,6 +40,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from wikigym.errors import ConfigError
+from wikigym.tools.node_fs import js_truthy
 from wikigym.tools.search.jsstr import js_trim
 from wikigym.trajectories.schema import SINGLE_TURN_KINDS
 from wikigym.verifier.checks.citations import check_citations, extract_citations
@@ -159,11 +160,6 @@ def strip_fence(text: str) -> str:
     return t
 
 
-def _js_truthy(v: Any) -> bool:
-    return v not in (None, False, "") and not (isinstance(v, (int, float)) and not isinstance(v, bool) and
-                                               (v == 0 or v != v))
-
-
 def _js_repr(page: dict[str, Any], field: str) -> str:
     return json.dumps(page[field]) if field in page else "undefined"
 
@@ -183,7 +179,7 @@ def _page_loop_error(pages: list[Any], existing: set[str]) -> str | None:
         if not isinstance(p, dict):
             continue  # a number, string or array entry: its properties read as undefined, so it is skipped
         files = p.get("files")
-        if _js_truthy(files) and not isinstance(files, list):
+        if js_truthy(files) and not isinstance(files, list):
             return f"page {i}'s files is a {type(files).__name__}, not an array"
         valid = [f for f in files or [] if isinstance(f, str) and f in existing]
         if not (valid or p.get("type") in ("overview", "guide")):

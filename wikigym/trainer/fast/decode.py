@@ -231,6 +231,7 @@ class DecodeEngine:
         x = self.lm.model.embed_tokens(ids)
         cos, sin = self.cos[pos][None, :, None], self.sin[pos][None, :, None]
         masks: dict[Any, Any] = {}
+        rings: dict[int, tuple[torch.Tensor, ...]] = {}  # per window: the rows kept, their slots and ring cells
         for i, layer in enumerate(self.layers):
             at = layer.self_attn
             h = self.norm(x, layer.input_layernorm.weight, self.eps)
@@ -241,9 +242,12 @@ class DecodeEngine:
             window = self.kinds[i]
             kt, vt = k[0].transpose(0, 1), v[0].transpose(0, 1)  # [total, kv, D]
             if window:
-                keep = pos >= len_of - window  # only the last `window` positions of each prompt are ever read
-                self.k_cache[i][slot_of[keep], :, pos[keep] % window] = kt[keep]
-                self.v_cache[i][slot_of[keep], :, pos[keep] % window] = vt[keep]
+                if window not in rings:  # only the last `window` positions of each prompt are ever read
+                    keep = (pos >= len_of - window).nonzero()[:, 0]
+                    rings[window] = (keep, slot_of[keep], pos[keep] % window)
+                keep, slot, cell = rings[window]
+                self.k_cache[i][slot, :, cell] = kt[keep]
+                self.v_cache[i][slot, :, cell] = vt[keep]
             else:
                 self.k_cache[i][slot_of, :, pos] = kt
                 self.v_cache[i][slot_of, :, pos] = vt

@@ -154,28 +154,15 @@ def _mm(plan: _Plan, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     return _segment_mm(x, w, plan.rows_idx, plan.cap)
 
 
-def _epilogue(y: torch.Tensor, bias: torch.Tensor | None, expert: torch.Tensor,
-              deltas: list[torch.Tensor]) -> torch.Tensor:
-    """`y + bias[expert] + sum(deltas)` over the [T*k, out] rows.
-
-    A candidate for `fused()` (one pass instead of one per term); left eager until that is measured and checked on a
-    GPU, since a compile failure in the backward would surface mid-training rather than fall back."""
-    if bias is not None:
-        y = y + bias[expert].to(y.dtype)
-    for d in deltas:
-        y = y + d
-    return y
-
-
 def _project(plan: _Plan, x: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None,
              loras: list[LoraFactor]) -> torch.Tensor:
     y = _mm(plan, x, w)
-    # the LoRA scaling multiplies the small [E, r, out] factor, not the [T*k, out] product
-    deltas = [_mm(plan, _mm(plan, x, lo.lhs.to(x.dtype).contiguous()), (lo.rhs * lo.scaling).to(x.dtype).contiguous())
-              for lo in loras]
-    if bias is None and not deltas:
-        return y
-    return _epilogue(y, bias, plan.expert, deltas)
+    if bias is not None:
+        y = y + bias[plan.expert].to(y.dtype)
+    for lo in loras:  # the scaling multiplies the small [E, r, out] factor, not the [T*k, out] product
+        mid = _mm(plan, x, lo.lhs.to(x.dtype).contiguous())
+        y = y + _mm(plan, mid, (lo.rhs * lo.scaling).to(x.dtype).contiguous())
+    return y
 
 
 def swiglu_interleaved(gate_up: torch.Tensor, alpha: float, limit: float) -> torch.Tensor:
