@@ -7,7 +7,9 @@ every stream generates exactly its budget:
    (bf16 random weights have near-ties, so the agreement fraction is reported, not asserted), and the engine's
    prefill logits against the model's forward;
 3. fast: `DecodeEngine` (static KV cache, CUDA graphs, grouped-GEMM experts) for one stream, `--streams` streams, and
-   a continuous-batching mix of `2 * streams` episodes of different prompt and answer lengths.
+   a continuous-batching mix of `2 * streams` episodes of different prompt and answer lengths;
+4. with `--fp8`: the same with FP8 experts, and how far that policy is from the bf16 one (next-token KL after
+   `--kl-prompts` prompts, top-1 and greedy agreement).
 Tokens/s counts generated tokens over wall time including prefill (decode-only rates are reported beside).
 
 Usage (on one GPU): `python benchmarks/rollout_throughput.py --out benchmarks/results/rollout_throughput.json`
@@ -85,6 +87,53 @@ def engine_generate(engine: Any, batch: list[list[int]], new: int | list[int]) -
     return time.perf_counter() - t0, sum(len(o) for o in outs)
 
 
+def measure(engine: Any, p1: list[list[int]], pb: list[list[int]], args: argparse.Namespace) -> dict[str, Any]:
+    """One stream, `--streams` streams, and a continuous-batching mix of 2x as many episodes of mixed lengths."""
+    engine_generate(engine, p1, 8)  # warm every graph the measured runs use (captures are one-off costs)
+    engine_generate(engine, pb, 8)
+    res: dict[str, Any] = {}
+    s, n = engine_generate(engine, p1, args.new)
+    res["single_stream_tokens_per_s"] = round(n / s, 2)
+    print("single", res["single_stream_tokens_per_s"], flush=True)
+    s, n = engine_generate(engine, pb, args.new)
+    res["batched_tokens_per_s"] = round(n / s, 2)
+    print("batched", res["batched_tokens_per_s"], flush=True)
+    rng = random.Random(7)
+    mix = [prompts(1, rng.choice([64, 256, 512, 1024]), 10 + i)[0] for i in range(2 * args.streams)]
+    news = [rng.choice([32, 128, 256, 512]) for _ in mix]
+    s, n = engine_generate(engine, mix, news)
+    res["continuous_batching"] = {"episodes": len(mix), "max_batch": args.streams, "tokens": n,
+                                  "tokens_per_s": round(n / s, 2), "seconds": round(s, 2)}
+    print("continuous", res["continuous_batching"], flush=True)
+    return res
+
+
+def prefill_logprobs(engine: Any, batch: list[list[int]]) -> torch.Tensor:
+    """Next-token log-probabilities [n, V] (float32, on the CPU) after each prompt, prefilled 8 at a time."""
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(batch), 8):
+            part = batch[i:i + 8]
+            out.append(torch.log_softmax(engine._prefill_many(list(range(len(part))), part), -1).cpu())
+    return torch.cat(out)
+
+
+def policy_shift(engine: Any, batch: list[list[int]], ref_logp: torch.Tensor, ref_greedy: list[list[int]],
+                 new: int) -> dict[str, Any]:
+    """How far `engine`'s policy is from the reference engine's: KL(ref || engine) of the next-token distribution
+    after each prompt, top-1 agreement, and the greedy continuations' agreement."""
+    logp = prefill_logprobs(engine, batch)
+    kl = (ref_logp.exp() * (ref_logp - logp)).sum(-1)
+    greedy = engine.generate(batch[:len(ref_greedy)], new, temperature=0)
+    return {"prompts": len(batch), "kl_mean": round(float(kl.mean()), 6), "kl_max": round(float(kl.max()), 6),
+            "top1_agreement": round(float((logp.argmax(-1) == ref_logp.argmax(-1)).float().mean()), 4),
+            "greedy_tokens_equal_fraction": round(sum(a == b for r, g in zip(ref_greedy, greedy) for a, b in zip(r, g))
+                                                  / sum(len(r) for r in ref_greedy), 4),
+            "greedy_first_divergence": [next((i for i, (a, b) in enumerate(zip(r, g)) if a != b), len(r))
+                                        for r, g in zip(ref_greedy, greedy)],
+            "reference_entropy_mean": round(float(-(ref_logp.exp() * ref_logp).sum(-1).mean()), 4)}
+
+
 def save(out: Path | None, res: dict[str, Any]) -> None:
     """Write what is measured so far: a run cut off by its time limit still leaves its figures."""
     if out:
@@ -146,6 +195,8 @@ def main() -> None:
     ap.add_argument("--check-tokens", type=int, default=16)
     ap.add_argument("--layers", type=int, default=0)
     ap.add_argument("--skip-baseline", action="store_true")
+    ap.add_argument("--fp8", action="store_true", help="also measure the engine with FP8 experts, and its KL to bf16")
+    ap.add_argument("--kl-prompts", type=int, default=32, help="prompts whose next-token KL (bf16 vs FP8) is measured")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--profile", type=Path, default=None,
                     help="only profile: per-step graph time and a kernel table for 1 and --streams slots, into DIR")
@@ -167,7 +218,8 @@ def main() -> None:
     p1 = prompts(1, args.prompt_len, 1)
     pb = prompts(args.streams, args.prompt_len, 2)
     if args.profile:
-        profile(DecodeEngine(model, max_batch=args.streams, max_len=args.max_len), pb, args.profile)
+        profile(DecodeEngine(model, max_batch=args.streams, max_len=args.max_len, fp8_experts=args.fp8), pb,
+                args.profile)
         return
     if not args.skip_baseline:
         hf_generate(model, p1, 2)  # warm-up
@@ -202,26 +254,26 @@ def main() -> None:
     }
     print("correctness", res["correctness"], flush=True)
     save(args.out, res)
-    # warm every graph the measured runs use (captures are one-off costs)
-    engine_generate(engine, p1, 8)
-    engine_generate(engine, pb, 8)
+    res.update(measure(engine, p1, pb, args))
     res["engine_setup_s"] = round(time.time() - t0, 1)
-    s, n = engine_generate(engine, p1, args.new)
-    res["single_stream_tokens_per_s"] = round(n / s, 2)
-    print("fast single", res["single_stream_tokens_per_s"], flush=True)
     save(args.out, res)
-    s, n = engine_generate(engine, pb, args.new)
-    res["batched_tokens_per_s"] = round(n / s, 2)
-    print("fast batched", res["batched_tokens_per_s"], flush=True)
-    save(args.out, res)
-    rng = random.Random(7)
-    mix = [prompts(1, rng.choice([64, 256, 512, 1024]), 10 + i)[0] for i in range(2 * args.streams)]
-    news = [rng.choice([32, 128, 256, 512]) for _ in mix]
-    s, n = engine_generate(engine, mix, news)
-    res["continuous_batching"] = {"episodes": len(mix), "max_batch": args.streams, "tokens": n,
-                                  "tokens_per_s": round(n / s, 2), "seconds": round(s, 2)}
-    print("fast continuous", res["continuous_batching"], flush=True)
-    save(args.out, res)
+    if args.fp8:
+        checks = prompts(args.kl_prompts, args.prompt_len, 5)
+        ref_logp = prefill_logprobs(engine, checks)
+        ref_greedy = engine.generate(checks[:4], args.check_tokens * 4, temperature=0)
+        del engine
+        torch.cuda.empty_cache()
+        t0 = time.time()
+        fp8 = DecodeEngine(model, max_batch=args.streams, max_len=args.max_len, fp8_experts=True)
+        res["fp8_experts"] = {"quantize_s": round(time.time() - t0, 1),
+                              "fp8_expert_gib": round(sum(w.data.numel() + 4 * w.scale.numel()
+                                                          for pair in fp8.experts for w in pair) / 2**30, 2),
+                              "policy_shift": policy_shift(fp8, checks, ref_logp, ref_greedy, args.check_tokens * 4)}
+        print("fp8 policy shift", res["fp8_experts"], flush=True)
+        save(args.out, res)
+        res["fp8_experts"].update(measure(fp8, p1, pb, args))
+        print("fp8", res["fp8_experts"], flush=True)
+        save(args.out, res)
     if "baseline_single_stream_tokens_per_s" in res:
         res["single_stream_ratio"] = round(res["single_stream_tokens_per_s"] / res["baseline_single_stream_tokens_per_s"],
                                            2)

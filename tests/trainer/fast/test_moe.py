@@ -68,3 +68,52 @@ def test_unused_experts_and_dense_router_scores() -> None:
 @pytest.mark.parametrize("backend", ["segment", "grouped_mm"])
 def test_grouped_moe_matches_reference_loop_cuda_bf16(backend: str) -> None:
     _check("cuda", torch.bfloat16, backend, 3e-2)
+
+
+def _fp8_case(device: str, dtype: torch.dtype):
+    from wikigym.trainer.fast.moe import quantize_experts
+
+    x, idx, w, p, _, _ = _case(device, dtype, h=64, i=32)
+    q = {name: quantize_experts(p[name]) for name in ("gate_up_proj", "down_proj")}
+    return x.detach(), idx, w, p, q
+
+
+def test_fp8_experts_quantize_each_output_column_and_stay_close_to_bf16() -> None:
+    """Per (expert, column) scales: every dequantised weight is within e4m3's half-ulp (2^-4 relative to the
+    column's largest) and the MoE output within a few percent of the exact one -- but not equal to it."""
+    x, idx, w, p, q = _fp8_case("cpu", torch.float32)
+    for name, fw in q.items():
+        assert fw.data.dtype == torch.float8_e4m3fn and fw.data.shape == p[name].shape
+        assert fw.data.transpose(-2, -1).is_contiguous()  # column-major per expert, as _scaled_grouped_mm reads it
+        col_max = p[name].abs().amax(1, keepdim=True)
+        assert bool(((fw.dequantize() - p[name]).abs() <= col_max * 2.0 ** -4 + 1e-12).all())
+    args = (p["gate_up_bias"], p["down_bias"])
+    ref = experts_forward(x, idx, w, p["gate_up_proj"], args[0], p["down_proj"], args[1], [], [], 1.702, 7.0,
+                          "segment")
+    out = experts_forward(x, idx, w, q["gate_up_proj"], args[0], q["down_proj"], args[1], [], [], 1.702, 7.0,
+                          "segment")
+    rel = float((out - ref).norm() / ref.norm())
+    assert 1e-4 < rel < 0.1  # two GEMMs, each operand rounded to 3 mantissa bits: ~3-4% rms per GEMM
+
+
+def test_fp8_experts_handle_an_expert_no_token_routes_to() -> None:
+    x, idx, w, p, q = _fp8_case("cpu", torch.float32)
+    idx = torch.where(idx == 3, torch.zeros_like(idx), idx)  # expert 3: an empty segment
+    idx[:, 1] = torch.where(idx[:, 0] == idx[:, 1], (idx[:, 0] + 1) % 3, idx[:, 1])
+    ref = reference_experts_forward(x, idx, w, p["gate_up_proj"], p["gate_up_bias"], p["down_proj"],
+                                    p["down_bias"], [], [], 1.702, 7.0)
+    out = experts_forward(x, idx, w, q["gate_up_proj"], p["gate_up_bias"], q["down_proj"], p["down_bias"], [], [],
+                          1.702, 7.0, "segment")
+    assert float((out - ref).norm() / ref.norm()) < 0.1
+
+
+@needs_cuda
+def test_fp8_scaled_grouped_mm_equals_its_float32_emulation_cuda() -> None:
+    """The Hopper kernel computes what the CPU emulation computes (products of the dequantised operands)."""
+    if torch.cuda.get_device_capability()[0] < 9:
+        pytest.skip("FP8 grouped GEMM needs sm90+")
+    x, idx, w, p, q = _fp8_case("cuda", torch.bfloat16)
+    args = (q["gate_up_proj"], p["gate_up_bias"], q["down_proj"], p["down_bias"], [], [], 1.702, 7.0)
+    kernel = experts_forward(x, idx, w, *args, "grouped_mm")
+    emulated = experts_forward(x, idx, w, *args, "segment")
+    assert float((kernel.float() - emulated.float()).norm() / emulated.float().norm()) < 1e-2

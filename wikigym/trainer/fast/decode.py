@@ -19,6 +19,12 @@ the stop token when one was hit). Sampling: greedy at temperature 0, else temper
 
 On CPU (or with `use_cuda_graph=False`) the same steps run eagerly: slower, but the same numbers (the tests use it).
 
+`fp8_experts=True` stores the experts as FP8 (one scale per expert and output column, activations quantized per row;
+`moe.quantize_experts`): at 32 streams a decode step reads nearly every expert, so halving their bytes is what moves
+the step time. It costs ~19 GB more GPU memory for the 20b (the bf16 experts stay, the trainer still owns them) and
+perturbs the sampled policy slightly, so it is an option (`fast.decode_fp8_experts`), measured by
+benchmarks/rollout_throughput.py as a KL to the bf16 policy.
+
 What it does not do: LoRA at decode time (merge the adapter first, as `load_for_inference` does), beam search,
 prefix caching across requests.
 """
@@ -41,7 +47,7 @@ from wikigym.trainer.fast.attention import (
     padded_length,
 )
 from wikigym.trainer.fast.compiled import fused
-from wikigym.trainer.fast.moe import experts_forward, grouped_mm_available
+from wikigym.trainer.fast.moe import experts_forward, grouped_mm_available, quantize_experts
 from wikigym.trainer.fast.patch import causal_lm
 
 log = logging.getLogger(__name__)
@@ -93,7 +99,8 @@ class DecodeEngine:
     """Static-cache, CUDA-graph, continuously batched generation for one gpt-oss model (see the module docstring)."""
 
     def __init__(self, model: Any, max_batch: int = 32, max_len: int = 16384, use_cuda_graph: bool = True,
-                 min_len_bucket: int = 256, prefill_tokens: int = 16384, compile: bool | None = None):
+                 min_len_bucket: int = 256, prefill_tokens: int = 16384, compile: bool | None = None,
+                 fp8_experts: bool = False):
         lm = causal_lm(model)
         if any("lora_" in n for n, _ in lm.named_parameters()):
             raise ValueError("DecodeEngine needs a plain or merged model; merge the LoRA first (merge_and_unload)")
@@ -125,6 +132,16 @@ class DecodeEngine:
         self.attend = fused(_sink_softmax_av, use_compile)
         ok, why = grouped_mm_available(self.device, self.dtype)
         self.moe_backend = "grouped_mm" if ok else "segment"
+        if fp8_experts and self.device.type == "cuda" and torch.cuda.get_device_capability(self.device)[0] < 9:
+            raise ValueError("fp8_experts needs a GPU with FP8 tensor cores (Hopper, sm90+); set "
+                             "fast.decode_fp8_experts: false")
+        self.fp8_experts = fp8_experts
+        # per layer: (gate_up, down) as the model's bf16 tensors, or FP8 copies of them
+        self.experts: list[tuple[Any, Any]] = []
+        for layer in self.layers:
+            ex = layer.mlp.experts
+            pair = (ex.gate_up_proj.detach(), ex.down_proj.detach())
+            self.experts.append(tuple(quantize_experts(w) for w in pair) if fp8_experts else pair)
         self.flex_ok, _ = flex_available(self.device)
         self.use_graphs = use_cuda_graph and self.device.type == "cuda" and self.moe_backend == "grouped_mm"
         if use_cuda_graph and not self.use_graphs:
@@ -184,13 +201,14 @@ class DecodeEngine:
         out = self.attend(q.view(b, self.n_kv, g, self.head_dim), keys, vals, valid, at.sinks, float(at.scaling))
         return at.o_proj(out.reshape(b, self.n_heads * self.head_dim))
 
-    def _moe(self, layer: Any, h: torch.Tensor) -> torch.Tensor:
+    def _moe(self, i: int, layer: Any, h: torch.Tensor) -> torch.Tensor:
         mlp = layer.mlp
         logits = F.linear(h, mlp.router.weight, mlp.router.bias)
         top, idx = torch.topk(logits, self.top_k, dim=-1)
         w = torch.softmax(top, dim=-1, dtype=top.dtype)
         ex = mlp.experts
-        return experts_forward(h, idx, w, ex.gate_up_proj, ex.gate_up_proj_bias, ex.down_proj, ex.down_proj_bias,
+        gate_up, down = self.experts[i]
+        return experts_forward(h, idx, w, gate_up, ex.gate_up_proj_bias, down, ex.down_proj_bias,
                                [], [], float(ex.alpha), float(ex.limit), self.moe_backend)
 
     def _step(self, b: int, length: int) -> torch.Tensor:
@@ -201,7 +219,7 @@ class DecodeEngine:
         for i, layer in enumerate(self.layers):
             x = x + self._attn_decode(i, layer, self.norm(x, layer.input_layernorm.weight, self.eps), pos, cos, sin,
                                       length)
-            x = x + self._moe(layer, self.norm(x, layer.post_attention_layernorm.weight, self.eps))
+            x = x + self._moe(i, layer, self.norm(x, layer.post_attention_layernorm.weight, self.eps))
         return self.lm.lm_head(self.norm(x, self.lm.model.norm.weight, self.eps)).float()
 
     def _prefill(self, slot: int, prompt: list[int]) -> torch.Tensor:
@@ -259,7 +277,7 @@ class DecodeEngine:
                 o = eager_sink_attention(q, k, v, at.sinks, at.scaling, window, doc)
             x = x + at.o_proj(o.reshape(1, total, -1))
             h = self.norm(x, layer.post_attention_layernorm.weight, self.eps)
-            x = x + self._moe(layer, h[0])[None]
+            x = x + self._moe(i, layer, h[0])[None]
         last = starts + lens_t - 1
         return self.lm.lm_head(self.norm(x[0, last], self.lm.model.norm.weight, self.eps)).float()
 
