@@ -105,6 +105,10 @@ class TrainConfig(_Config):
     gradient_accumulation_steps: int = Field(8, description="Micro-batches per optimizer step.")
     max_length: int = Field(16384, description="Longest sequence (and pack) in tokens.")
     gradient_checkpointing: bool = Field(True, description="Recompute activations in backward to save memory.")
+    checkpoint_every: int = Field(1, ge=1, description="With gradient_checkpointing: recompute only every Nth decoder "
+                                                       "layer (1: all; 2: half of them). Each layer left out saves "
+                                                       "its share of the recomputed forward (~1/3 of a step) for its "
+                                                       "activations' memory: see README 'Speed'.")
     bf16: bool = Field(True, description="bf16 mixed precision (off automatically where the device lacks it).")
     logging_steps: int = Field(1, description="Log every N steps.")
     save_steps: int = Field(50, description="Checkpoint every N steps (resumable).")

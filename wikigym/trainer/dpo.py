@@ -22,7 +22,14 @@ from typing import Any
 
 from wikigym.errors import check_output_dir
 from wikigym.trainer.config import DPORunConfig
-from wikigym.trainer.sft import _finish, last_checkpoint, model_device, time_budget, training_arguments
+from wikigym.trainer.sft import (
+    _finish,
+    checkpoint_every,
+    last_checkpoint,
+    model_device,
+    time_budget,
+    training_arguments,
+)
 
 
 def _collator_class() -> Any:
@@ -97,8 +104,9 @@ def run_dpo(cfg: DPORunConfig) -> dict[str, Any]:
     ))
     collator = _collator_class()(pad_token_id=tok.pad_token_id, max_length=cfg.train.max_length)
     budget = time_budget(cfg.train)
+    partial = checkpoint_every(cfg.train)
     trainer = _trainer_class()(model=model, args=args, train_dataset=ds, processing_class=tok,
-                               data_collator=collator, callbacks=budget)
+                               data_collator=collator, callbacks=budget + partial)
     resume = last_checkpoint(out) if cfg.train.resume else None
     trainer.train(resume_from_checkpoint=resume)
     logs = [h for h in trainer.state.log_history if "loss" in h]
@@ -107,6 +115,7 @@ def run_dpo(cfg: DPORunConfig) -> dict[str, Any]:
     return _finish(trainer, out, started, "dpo", {
         "resumed_from": resume, "trainable_parameters": trainable, "total_parameters": total, "pairs": len(ds),
         "fast_path": fast.to_dict(), "stopped_by_time_budget": bool(budget and budget[0].stopped),
+        "checkpointed_layers": partial[0].layers if partial else None,
         "margins": [round(float(h.get("rewards/margins", float("nan"))), 6) for h in logs],
         "accuracies": [round(float(h.get("rewards/accuracies", float("nan"))), 6) for h in logs],
     })
