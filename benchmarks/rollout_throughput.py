@@ -110,10 +110,10 @@ def measure(engine: Any, p1: list[list[int]], pb: list[list[int]], args: argpars
 
 def prefill_logprobs(engine: Any, batch: list[list[int]]) -> torch.Tensor:
     """Next-token log-probabilities [n, V] (float32, on the CPU) after each prompt, prefilled 8 at a time."""
-    out = []
+    out, step = [], min(8, engine.max_batch)
     with torch.no_grad():
-        for i in range(0, len(batch), 8):
-            part = batch[i:i + 8]
+        for i in range(0, len(batch), step):
+            part = batch[i:i + step]
             out.append(torch.log_softmax(engine._prefill_many(list(range(len(part))), part), -1).cpu())
     return torch.cat(out)
 
