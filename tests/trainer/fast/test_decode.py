@@ -165,3 +165,17 @@ def test_fp8_experts_decode_close_to_the_full_precision_engine(tiny_plain) -> No
     x = full.generate(PROMPTS, max_new_tokens=8, temperature=0)
     y = fp8.generate(PROMPTS, max_new_tokens=8, temperature=0)
     assert sum(s == t for rx, ry in zip(x, y) for s, t in zip(rx, ry)) >= 0.7 * sum(len(r) for r in x)
+
+
+def test_engine_that_cannot_fit_names_the_settings_to_lower(tiny_plain, monkeypatch) -> None:
+    from wikigym.trainer.fast.decode import DecodeEngine
+
+    engine = DecodeEngine(tiny_plain, max_batch=2, max_len=96, min_len_bucket=16, fp8_experts=True)
+    engine.device, engine.max_len = torch.device("cuda"), 1 << 30  # the check runs for CUDA engines only
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (2 << 30, 80 << 30))
+    with pytest.raises(ValueError, match=r"KV cache .* 2 slots x 1073741824 tokens, FP8 experts .* 2\.0 GiB of GPU "
+                                         r"memory are free: lower fast.decode_max_len or sampling.batch_size or set "
+                                         r"fast.decode_fp8_experts: false"):
+        engine._check_memory()
+    engine.max_len = 96
+    engine._check_memory()  # fits

@@ -136,6 +136,7 @@ class DecodeEngine:
             raise ValueError("fp8_experts needs a GPU with FP8 tensor cores (Hopper, sm90+); set "
                              "fast.decode_fp8_experts: false")
         self.fp8_experts = fp8_experts
+        self._check_memory()
         # per layer: (gate_up, down) as the model's bf16 tensors, or FP8 copies of them
         self.experts: list[tuple[Any, Any]] = []
         for layer in self.layers:
@@ -167,6 +168,28 @@ class DecodeEngine:
         self._cv = threading.Condition()
         self._worker: threading.Thread | None = None
         self.steps = 0
+
+    def _check_memory(self) -> None:
+        """Fail with the fix named, before allocating, when the KV cache (and FP8 experts) cannot fit the GPU."""
+        if self.device.type != "cuda":
+            return
+        item = torch.empty((), dtype=self.dtype).element_size()
+        spans = sum(w if w else self.max_len for w in self.kinds)
+        kv = 2 * self.max_batch * self.n_kv * self.head_dim * spans * item
+        fp8 = 0
+        if self.fp8_experts:
+            for layer in self.layers:
+                ex = layer.mlp.experts
+                for w in (ex.gate_up_proj, ex.down_proj):
+                    fp8 += w.numel() + 4 * w.shape[0] * w.shape[-1]
+        free, _ = torch.cuda.mem_get_info(self.device)
+        need = kv + fp8 + (1 << 30)  # a GiB of headroom for activations, logits and graph pools
+        if need > free:
+            gib = lambda n: f"{n / 2**30:.1f} GiB"  # noqa: E731
+            raise ValueError(
+                f"decode engine needs {gib(need)} (KV cache {gib(kv)} for {self.max_batch} slots x {self.max_len} "
+                f"tokens{', FP8 experts ' + gib(fp8) if fp8 else ''}) but {gib(free)} of GPU memory are free: lower "
+                f"fast.decode_max_len or sampling.batch_size{' or set fast.decode_fp8_experts: false' if fp8 else ''}")
 
     # ---- model math -------------------------------------------------------------------------------------------
     def _qkv(self, i: int, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
