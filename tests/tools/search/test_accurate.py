@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -91,7 +92,7 @@ class _BagOfWordsEmbedder:
     def _vec(self, text: str) -> np.ndarray:
         v = np.zeros(64, dtype=np.float32)
         for t in tokenize(text):
-            v[hash(t) % 64] += 1
+            v[zlib.crc32(t.encode()) % 64] += 1  # not hash(): salted per process, so collisions varied by run
         n = np.linalg.norm(v)
         return v / n if n else v
 
