@@ -90,21 +90,29 @@ def time_steps(model: Any, opt: Any, seq: int, steps: int, warmup: int) -> dict[
 
 
 def no_checkpointing(model: Any, opt: Any, args: argparse.Namespace, seqs: list[int]) -> dict[str, Any]:
-    """Both paths again without gradient checkpointing (no forward recomputed in the backward), where memory allows.
+    """Both paths again without gradient checkpointing (no forward recomputed in the backward), where memory allows;
+    with `--checkpoint-every N` the fast path first checkpointing every Nth layer only.
 
     Checkpointing costs about a third of a step; at short sequences the 20b's activations fit without it. The
     baseline is rebuilt as transformers + PEFT (fast path undone) so both ratios compare like with like.
     """
     from wikigym.trainer.fast.patch import remove_fast_path
+    from wikigym.trainer.sft import checkpoint_layers
 
-    model.gradient_checkpointing_disable()
-    res: dict[str, Any] = {"fast_runs_no_checkpointing": []}
-    for seq in seqs:
-        r = time_steps(model, opt, seq, args.steps if seq < 16384 else args.long_steps, 1)
-        res["fast_runs_no_checkpointing"].append(r)
-        print("fast, no checkpointing", r, flush=True)
-        if r["oom"]:
-            break
+    res: dict[str, Any] = {}
+    for every in sorted({args.checkpoint_every, 0} - {1}, reverse=True):  # every Nth layer, then none
+        key = f"fast_runs_checkpoint_every_{every}" if every else "fast_runs_no_checkpointing"
+        if every:
+            res[f"checkpointed_layers_every_{every}"] = checkpoint_layers(model, every)
+        else:
+            model.gradient_checkpointing_disable()
+        res[key] = []
+        for seq in seqs:
+            r = time_steps(model, opt, seq, args.steps if seq < 16384 else args.long_steps, 1)
+            res[key].append(r)
+            print(key, r, flush=True)
+            if r["oom"]:
+                break
     if not args.skip_baseline:
         remove_fast_path(model)
         base = time_steps(model, opt, args.baseline_seq, args.steps, 1)
@@ -136,6 +144,9 @@ def main() -> None:
     ap.add_argument("--no-checkpointing-seqs", default="",
                     help="also time both paths without gradient checkpointing at these lengths (the baseline at "
                          "--baseline-seq only), after the runs with it")
+    ap.add_argument("--checkpoint-every", type=int, default=0,
+                    help="with --no-checkpointing-seqs: first time the fast path checkpointing every Nth layer only "
+                         "(train.checkpoint_every)")
     args = ap.parse_args()
 
     import transformers
