@@ -89,17 +89,19 @@ def time_steps(model: Any, opt: Any, seq: int, steps: int, warmup: int) -> dict[
             "tokens_per_s": round(seq / med, 1), "peak_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2)}
 
 
-def no_checkpointing(model: Any, opt: Any, args: argparse.Namespace, seqs: list[int]) -> dict[str, Any]:
+def no_checkpointing(model: Any, opt: Any, args: argparse.Namespace, seqs: list[int],
+                     result: dict[str, Any]) -> None:
     """Both paths again without gradient checkpointing (no forward recomputed in the backward), where memory allows;
     with `--checkpoint-every N` the fast path first checkpointing every Nth layer only.
 
     Checkpointing costs about a third of a step; at short sequences the 20b's activations fit without it. The
-    baseline is rebuilt as transformers + PEFT (fast path undone) so both ratios compare like with like.
+    baseline is rebuilt as transformers + PEFT (fast path undone) so both ratios compare like with like. Each run is
+    saved into `result` (and `--out`) as it ends: a run cut off by its time limit keeps what it measured.
     """
     from wikigym.trainer.fast.patch import remove_fast_path
     from wikigym.trainer.sft import checkpoint_layers
 
-    res: dict[str, Any] = {}
+    res = result
     for every in sorted({args.checkpoint_every, 0} - {1}, reverse=True):  # every Nth layer, then none
         key = f"fast_runs_checkpoint_every_{every}" if every else "fast_runs_no_checkpointing"
         if every:
@@ -111,6 +113,7 @@ def no_checkpointing(model: Any, opt: Any, args: argparse.Namespace, seqs: list[
             r = time_steps(model, opt, seq, args.steps if seq < 16384 else args.long_steps, 1)
             res[key].append(r)
             print(key, r, flush=True)
+            save(args.out, res)
             if r["oom"]:
                 break
     if not args.skip_baseline:
@@ -118,8 +121,8 @@ def no_checkpointing(model: Any, opt: Any, args: argparse.Namespace, seqs: list[
         base = time_steps(model, opt, args.baseline_seq, args.steps, 1)
         res["baseline_runs_no_checkpointing"] = [base]
         print("baseline, no checkpointing", base, flush=True)
+        save(args.out, res)
     model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-    return res
 
 
 def save(out: Path | None, result: dict[str, Any]) -> None:
@@ -210,8 +213,7 @@ def main() -> None:
         print(table, flush=True)
         args.profile.write_text(table, encoding="utf-8")
     if args.no_checkpointing_seqs:
-        result.update(no_checkpointing(model, opt, args, [int(s) for s in args.no_checkpointing_seqs.split(",") if s]))
-        save(args.out, result)
+        no_checkpointing(model, opt, args, [int(s) for s in args.no_checkpointing_seqs.split(",") if s], result)
     ok = [r for r in runs if not r["oom"]]
     at = next((r for r in ok if base and r["seq_len"] == base["seq_len"]), ok[0] if ok else None)
     result["seq_len"] = at["seq_len"] if at else args.baseline_seq
