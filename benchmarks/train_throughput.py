@@ -116,6 +116,8 @@ def no_checkpointing(model: Any, opt: Any, args: argparse.Namespace, seqs: list[
             save(args.out, res)
             if r["oom"]:
                 break
+        if not every and args.profile and res[key] and not res[key][0]["oom"]:
+            profile_step(model, opt, seqs[0], args.profile.with_suffix(".no_checkpointing.txt"))
     if not args.skip_baseline:
         remove_fast_path(model)
         base = time_steps(model, opt, args.baseline_seq, args.steps, 1)
@@ -123,6 +125,17 @@ def no_checkpointing(model: Any, opt: Any, args: argparse.Namespace, seqs: list[
         print("baseline, no checkpointing", base, flush=True)
         save(args.out, res)
     model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+
+
+def profile_step(model: Any, opt: Any, seq: int, out: Path) -> None:
+    """A torch.profiler table (CUDA time per op, top 25) of one step at `seq` tokens, printed and written to `out`."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        time_steps(model, opt, seq, 1, 0)
+    table = prof.key_averages().table(sort_by="cuda_time_total", row_limit=25)
+    print(table, flush=True)
+    out.write_text(table, encoding="utf-8")
 
 
 def save(out: Path | None, result: dict[str, Any]) -> None:
@@ -205,13 +218,7 @@ def main() -> None:
             break
     result["fast_runs"] = runs
     if args.profile and runs and not runs[0]["oom"]:
-        from torch.profiler import ProfilerActivity, profile
-
-        with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
-            time_steps(model, opt, runs[0]["seq_len"], 1, 0)
-        table = prof.key_averages().table(sort_by="cuda_time_total", row_limit=25)
-        print(table, flush=True)
-        args.profile.write_text(table, encoding="utf-8")
+        profile_step(model, opt, runs[0]["seq_len"], args.profile)
     if args.no_checkpointing_seqs:
         no_checkpointing(model, opt, args, [int(s) for s in args.no_checkpointing_seqs.split(",") if s], result)
     ok = [r for r in runs if not r["oom"]]
