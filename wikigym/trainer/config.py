@@ -83,9 +83,10 @@ class FastConfig(_Config):
                                            "(CUDA only; transformers' generate otherwise).")
     decode_max_len: int = Field(32768, description="rollout: longest prompt + answer the decode engine's KV cache "
                                                    "holds.")
-    decode_fp8_experts: bool = Field(False, description="rollout: the decode engine keeps FP8 copies of the experts "
-                                                        "(Hopper; ~1.x faster at 32 streams, +19 GB for the 20b, a "
-                                                        "slightly different policy: see README 'Speed').")
+    decode_fp8_experts: bool = Field(False, description="rollout: the decode engine multiplies FP8 copies of the "
+                                                        "experts (Hopper; 1.6x at 32 streams, the bf16 experts freed: "
+                                                        "~20 GB less for the 20b) at the price of a different policy: "
+                                                        "see README 'Speed on the GPU'.")
 
 
 class TrainConfig(_Config):

@@ -201,8 +201,10 @@ class _Student:
                 from wikigym.trainer.fast.decode import DecodeEngine
 
                 # Continuous batching across episode threads replaces the TurnBatcher's lock-step batches.
+                # The student model only generates through the engine, so with FP8 experts its bf16 ones are freed.
                 engine = DecodeEngine(model, max_batch=cfg.sampling.batch_size, max_len=cfg.fast.decode_max_len,
-                                      fp8_experts=cfg.fast.decode_fp8_experts)
+                                      fp8_experts=cfg.fast.decode_fp8_experts,
+                                      release_experts=cfg.fast.decode_fp8_experts)
                 model.wikigym_engine = engine
             self.lead = HarmonyPolicy(spec, model, tok)
             self.batcher = None if engine else TurnBatcher(self.lead, batch_size=cfg.sampling.batch_size)

@@ -179,3 +179,22 @@ def test_engine_that_cannot_fit_names_the_settings_to_lower(tiny_plain, monkeypa
         engine._check_memory()
     engine.max_len = 96
     engine._check_memory()  # fits
+
+
+def test_fp8_engine_that_releases_the_bf16_experts_generates_the_same(tiny_plain) -> None:
+    """Freeing each layer's bf16 experts once quantized changes nothing the engine computes; the model itself then
+    refuses to run its experts with a message naming why."""
+    import copy
+
+    from wikigym.trainer.fast.decode import DecodeEngine
+
+    kept = DecodeEngine(tiny_plain, max_batch=2, max_len=96, min_len_bucket=16, fp8_experts=True)
+    model = copy.deepcopy(tiny_plain)
+    released = DecodeEngine(model, max_batch=2, max_len=96, min_len_bucket=16, fp8_experts=True,
+                            release_experts=True)
+    assert all(layer.mlp.experts.gate_up_proj.numel() == 0 for layer in model.model.layers)
+    assert released.generate(PROMPTS, 6, temperature=0) == kept.generate(PROMPTS, 6, temperature=0)
+    with pytest.raises(RuntimeError, match="freed for the FP8 decode engine"):
+        model(torch.tensor([PROMPTS[0]]))
+    with pytest.raises(ValueError, match="needs fp8_experts"):
+        DecodeEngine(tiny_plain, release_experts=True)

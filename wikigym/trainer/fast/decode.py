@@ -21,9 +21,10 @@ On CPU (or with `use_cuda_graph=False`) the same steps run eagerly: slower, but 
 
 `fp8_experts=True` stores the experts as FP8 (one scale per expert and output column, activations quantized per row;
 `moe.quantize_experts`): at 32 streams a decode step reads nearly every expert, so halving their bytes is what moves
-the step time. It costs ~19 GB more GPU memory for the 20b (the bf16 experts stay, the trainer still owns them) and
-perturbs the sampled policy slightly, so it is an option (`fast.decode_fp8_experts`), measured by
-benchmarks/rollout_throughput.py as a KL to the bf16 policy.
+the step time. It perturbs the sampled policy, so it is an option (`fast.decode_fp8_experts`), measured by
+benchmarks/rollout_throughput.py as a KL to the bf16 policy. The FP8 copies take ~18 GiB for the 20b on top of the
+model, unless `release_experts=True` frees each layer's bf16 experts once quantized (38 GB back for the 20b; the model
+can then only generate through this engine: what `wikigym rollout` does with the option on).
 
 What it does not do: LoRA at decode time (merge the adapter first, as `load_for_inference` does), beam search,
 prefix caching across requests.
@@ -82,6 +83,19 @@ def _sink_softmax_av(qg: torch.Tensor, keys: torch.Tensor, vals: torch.Tensor, v
     return torch.matmul(probs.to(vals.dtype), vals)
 
 
+def _release_experts(experts: Any) -> None:
+    """Free a layer's bf16 expert weights (the engine holds FP8 copies) and make the module say so if called."""
+    for name in ("gate_up_proj", "down_proj"):
+        p = getattr(experts, name)
+        p.data = torch.empty(0, dtype=p.dtype, device=p.device)
+
+    def released(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("this model's bf16 expert weights were freed for the FP8 decode engine "
+                           "(fast.decode_fp8_experts): generate through model.wikigym_engine, or reload the model")
+
+    experts.forward = released
+
+
 @dataclass
 class _Request:
     prompt: list[int]
@@ -100,7 +114,7 @@ class DecodeEngine:
 
     def __init__(self, model: Any, max_batch: int = 32, max_len: int = 16384, use_cuda_graph: bool = True,
                  min_len_bucket: int = 256, prefill_tokens: int = 16384, compile: bool | None = None,
-                 fp8_experts: bool = False):
+                 fp8_experts: bool = False, release_experts: bool = False):
         lm = causal_lm(model)
         if any("lora_" in n for n, _ in lm.named_parameters()):
             raise ValueError("DecodeEngine needs a plain or merged model; merge the LoRA first (merge_and_unload)")
@@ -135,7 +149,9 @@ class DecodeEngine:
         if fp8_experts and self.device.type == "cuda" and torch.cuda.get_device_capability(self.device)[0] < 9:
             raise ValueError("fp8_experts needs a GPU with FP8 tensor cores (Hopper, sm90+); set "
                              "fast.decode_fp8_experts: false")
-        self.fp8_experts = fp8_experts
+        if release_experts and not fp8_experts:
+            raise ValueError("release_experts frees the bf16 experts the engine would read; it needs fp8_experts")
+        self.fp8_experts, self.release_experts = fp8_experts, release_experts
         self._check_memory()
         # per layer: (gate_up, down) as the model's bf16 tensors, or FP8 copies of them
         self.experts: list[tuple[Any, Any]] = []
@@ -143,6 +159,8 @@ class DecodeEngine:
             ex = layer.mlp.experts
             pair = (ex.gate_up_proj.detach(), ex.down_proj.detach())
             self.experts.append(tuple(quantize_experts(w) for w in pair) if fp8_experts else pair)
+            if release_experts:
+                _release_experts(ex)
         self.flex_ok, _ = flex_available(self.device)
         self.use_graphs = use_cuda_graph and self.device.type == "cuda" and self.moe_backend == "grouped_mm"
         if use_cuda_graph and not self.use_graphs:
@@ -178,10 +196,11 @@ class DecodeEngine:
         kv = 2 * self.max_batch * self.n_kv * self.head_dim * spans * item
         fp8 = 0
         if self.fp8_experts:
-            for layer in self.layers:
-                ex = layer.mlp.experts
-                for w in (ex.gate_up_proj, ex.down_proj):
-                    fp8 += w.numel() + 4 * w.shape[0] * w.shape[-1]
+            per_layer = [sum(w.numel() + 4 * w.shape[0] * w.shape[-1]
+                             for w in (layer.mlp.experts.gate_up_proj, layer.mlp.experts.down_proj))
+                         for layer in self.layers]
+            # released: each layer's bf16 experts are freed once quantized, so one layer's FP8 copy is the peak
+            fp8 = max(per_layer) if self.release_experts else sum(per_layer)
         free, _ = torch.cuda.mem_get_info(self.device)
         need = kv + fp8 + (1 << 30)  # a GiB of headroom for activations, logits and graph pools
         if need > free:
