@@ -76,6 +76,8 @@ class FastConfig(_Config):
                                               "matrix (CUDA, torch >= 2.9).")
     moe: bool = Field(True, description="Experts as grouped GEMMs with the LoRA deltas inside (no dense delta, no "
                                         "per-expert loop).")
+    norm: bool = Field(True, description="RMSNorm as one fused forward and one fused backward kernel (torch.compile "
+                                         "on CUDA), saving only its input for the backward.")
     chunked_loss: bool = Field(True, description="Chunked cross-entropy when the model is called with labels (TRL's "
                                                  "trainers use their own fused LM head).")
     loss_chunk_size: int = Field(2048, description="Tokens per chunk of the chunked cross-entropy.")

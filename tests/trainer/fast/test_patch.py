@@ -31,6 +31,7 @@ def test_patched_equals_eager_cpu(tiny_lora) -> None:
     for backend in ("segment", "grouped_mm"):
         r = compare_with_eager(tiny_lora, _batch(packed=backend == "segment"), FastPathOptions(moe_backend=backend))
         assert r["fast_path"]["moe"] == backend and r["fast_path"]["loss"] == "chunked"
+        assert r["fast_path"]["norm"] == "fused"
         assert r["fast_path"]["attention"].startswith("off: flex_attention has no backward on cpu")
         assert r["hidden_max_abs_err"] < 1e-4 and r["loss_abs_err"] < 1e-5
         assert r["grad_rel_err"] < 1e-5 and r["grads_compared"] == 24 and not r["grads_missing"]
@@ -51,6 +52,7 @@ def test_full_finetuning_without_peft_cpu() -> None:
         assert r["fast_path"]["attention"].startswith("off: flex_attention has no backward on cpu")
         assert r["loss_abs_err"] < 1e-5 and r["grad_rel_err"] < 1e-5
         assert r["grads_compared"] == n_params and not r["grads_missing"]  # expert weights, biases, lm_head included
+        assert r["fast_path"]["norm"] == "fused"  # so the norm weights' gradients above came from the fused backward
     assert fast_path_report(model) is None
 
 
@@ -67,6 +69,7 @@ def test_disabled_adapter_and_remove(tiny_lora) -> None:
             fast_base = tiny_lora(**batch).loss
         remove_fast_path(tiny_lora)
         assert fast_path_report(tiny_lora) is None
+        assert not any("forward" in m.__dict__ for m in tiny_lora.modules())  # experts and norms restored
         again = tiny_lora(**batch)
     assert abs(float(plain) - float(base)) > 1e-4  # the LoRA matters, so the next check can fail
     assert abs(float(fast) - float(plain)) < 1e-5 and abs(float(fast_base) - float(base)) < 1e-5

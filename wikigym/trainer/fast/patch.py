@@ -1,6 +1,6 @@
 """`apply_fast_path(model, options)`: swap wikigym's kernels into a transformers gpt-oss model (with or without PEFT).
 
-Three independent parts, each on only where it is correct and available, each falling back with a logged reason:
+Four independent parts, each on only where it is correct and available, each falling back with a logged reason:
 - attention: `attention.py`'s flex kernels with sinks and the sliding window (CUDA, torch >= 2.9), registered with
   transformers as the `wikigym_flex` implementation. A pre-forward hook on the backbone hands the layers a
   `FlexMasks` (document ids from `position_ids` and the padding mask) for every forward that starts without a
@@ -11,6 +11,7 @@ Three independent parts, each on only where it is correct and available, each fa
   `lora_B` (active adapters, disabled or merged adapters honoured), so saving, merging and DPO's reference adapter
   behave as before. Without PEFT (full fine-tuning, `lora: null`) there are no factors and the grouped GEMMs return
   the expert weights' own gradients.
+- norm: every RMSNorm runs as one fused forward and one fused backward kernel (`norm.py`), saving only its input.
 - loss: `model(..., labels=...)` returns the chunked cross-entropy (`loss.py`) and `logits=None`; calls without
   labels, with `fused_lm_head` (TRL's own chunked head) or with router logits go to the original forward.
 
@@ -32,6 +33,7 @@ import torch
 from wikigym.trainer.fast import attention as fast_attention
 from wikigym.trainer.fast.loss import causal_lm_loss
 from wikigym.trainer.fast.moe import experts_forward, grouped_mm_available, lora_factors
+from wikigym.trainer.fast.norm import is_rms_norm, norm_forward
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +49,17 @@ class FastPathOptions:
     chunked_loss: bool = True
     loss_chunk_size: int = 2048
     moe_backend: str = "auto"  # auto | grouped_mm | segment
+    norm: bool = True
 
 
 @dataclass
 class FastPathReport:
-    """What `apply_fast_path` enabled: `flex`, `grouped_mm`, `segment`, `chunked`, or `off: <reason>`."""
+    """What `apply_fast_path` enabled: `flex`, `grouped_mm`, `segment`, `fused`, `chunked`, or `off: <reason>`."""
 
     attention: str = "off"
     moe: str = "off"
     loss: str = "off"
+    norm: str = "off"
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,7 +69,7 @@ class FastPathReport:
 def options_from_config(fast: Any) -> FastPathOptions:
     """`FastPathOptions` from the trainer's `FastConfig` (any object with the same field names)."""
     return FastPathOptions(attention=fast.attention, moe=fast.moe, chunked_loss=fast.chunked_loss,
-                           loss_chunk_size=fast.loss_chunk_size)
+                           loss_chunk_size=fast.loss_chunk_size, norm=fast.norm)
 
 
 def causal_lm(model: Any) -> Any:
@@ -213,6 +217,15 @@ def apply_fast_path(model: Any, options: FastPathOptions | None = None) -> FastP
     else:
         report.moe = "off: disabled in options"
 
+    if options.norm:
+        norms = [m for m in lm.modules() if is_rms_norm(m)]
+        state["norms"] = [(m, m.__dict__.get("forward")) for m in norms]
+        for m in norms:
+            m.forward = types.MethodType(norm_forward, m)
+        report.norm = "fused" if norms else "off: no RMSNorm found"
+    else:
+        report.norm = "off: disabled in options"
+
     if options.chunked_loss:
         original = lm.__dict__.get("forward")
         state["forward"] = original
@@ -222,7 +235,8 @@ def apply_fast_path(model: Any, options: FastPathOptions | None = None) -> FastP
     else:
         report.loss = "off: disabled in options"
     setattr(lm, _STATE, state)
-    log.info("fast path: attention=%s moe=%s loss=%s", report.attention, report.moe, report.loss)
+    log.info("fast path: attention=%s moe=%s norm=%s loss=%s", report.attention, report.moe, report.norm,
+             report.loss)
     return report
 
 
@@ -235,11 +249,11 @@ def remove_fast_path(model: Any) -> None:
     if "attn_hook" in state:
         state["attn_hook"].remove()
         lm.config._attn_implementation = state["attn_impl"]
-    for outer, fwd in state.get("experts", []):
+    for module, fwd in state.get("experts", []) + state.get("norms", []):
         if fwd is None:
-            outer.__dict__.pop("forward", None)
+            module.__dict__.pop("forward", None)
         else:
-            outer.forward = fwd
+            module.forward = fwd
     if "forward" in state:
         if state["forward"] is None:
             lm.__dict__.pop("forward", None)
