@@ -49,6 +49,7 @@ from wikigym.trainer.fast.attention import (
 )
 from wikigym.trainer.fast.compiled import fused
 from wikigym.trainer.fast.moe import experts_forward, grouped_mm_available, quantize_experts
+from wikigym.trainer.fast.norm import rms_norm_values
 from wikigym.trainer.fast.patch import causal_lm
 
 log = logging.getLogger(__name__)
@@ -64,13 +65,6 @@ def _pow2(n: int, lo: int) -> int:
 def _rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
     a, b = torch.chunk(x, 2, dim=-1)
     return torch.cat((a * cos - b * sin, b * cos + a * sin), dim=-1)
-
-
-def _rmsnorm(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
-    """gpt-oss's RMSNorm (float32 statistics, weight applied before casting back), as transformers computes it."""
-    h = x.float()
-    h = h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + eps)
-    return (weight * h).to(x.dtype)
 
 
 def _sink_softmax_av(qg: torch.Tensor, keys: torch.Tensor, vals: torch.Tensor, valid: torch.Tensor,
@@ -141,7 +135,8 @@ class DecodeEngine:
             self.qkv.append((w, b))
         self.q_dim, self.kv_dim = self.n_heads * self.head_dim, self.n_kv * self.head_dim
         use_compile = self.device.type == "cuda" if compile is None else compile
-        self.norm = fused(_rmsnorm, use_compile)
+        norm = fused(rms_norm_values, use_compile)  # one kernel for the whole RMSNorm (the r it returns is unused)
+        self.norm = lambda x, weight, eps: norm(x, weight, eps)[0]
         self.rope = fused(_rope, use_compile)
         self.attend = fused(_sink_softmax_av, use_compile)
         ok, why = grouped_mm_available(self.device, self.dtype)

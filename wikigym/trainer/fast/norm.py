@@ -21,7 +21,8 @@ import torch
 from wikigym.trainer.fast.compiled import fused
 
 
-def _forward(x: torch.Tensor, w: torch.Tensor, eps: float) -> tuple[torch.Tensor, torch.Tensor]:
+def rms_norm_values(x: torch.Tensor, w: torch.Tensor, eps: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """(y, r): the norm of `x` as transformers computes it, and the per-row inverse RMS r (float32, [..., 1])."""
     h = x.float()
     r = torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + eps)
     return (w * (h * r)).to(x.dtype), r
@@ -40,7 +41,7 @@ def _backward(dy: torch.Tensor, x: torch.Tensor, w: torch.Tensor, r: torch.Tenso
 class _RMSNorm(torch.autograd.Function):
     @staticmethod
     def forward(ctx: Any, x: torch.Tensor, w: torch.Tensor, eps: float) -> torch.Tensor:
-        y, r = fused(_forward, x.is_cuda)(x, w, eps)
+        y, r = fused(rms_norm_values, x.is_cuda)(x, w, eps)
         ctx.save_for_backward(x, w, r)
         return y
 
