@@ -118,6 +118,14 @@ def prefill_logprobs(engine: Any, batch: list[list[int]]) -> torch.Tensor:
     return torch.cat(out)
 
 
+def greedy_agreement(ref: list[list[int]], got: list[list[int]]) -> dict[str, Any]:
+    """The share of equal tokens between two sets of greedy continuations, and where each pair first differs."""
+    return {"greedy_tokens_equal_fraction": round(sum(a == b for r, g in zip(ref, got) for a, b in zip(r, g))
+                                                  / sum(len(r) for r in ref), 4),
+            "greedy_first_divergence": [next((i for i, (a, b) in enumerate(zip(r, g)) if a != b), len(r))
+                                        for r, g in zip(ref, got)]}
+
+
 def policy_shift(engine: Any, batch: list[list[int]], ref_logp: torch.Tensor, ref_greedy: list[list[int]],
                  new: int) -> dict[str, Any]:
     """How far `engine`'s policy is from the reference engine's: KL(ref || engine) of the next-token distribution
@@ -127,10 +135,7 @@ def policy_shift(engine: Any, batch: list[list[int]], ref_logp: torch.Tensor, re
     greedy = engine.generate(batch[:len(ref_greedy)], new, temperature=0)
     return {"prompts": len(batch), "kl_mean": round(float(kl.mean()), 6), "kl_max": round(float(kl.max()), 6),
             "top1_agreement": round(float((logp.argmax(-1) == ref_logp.argmax(-1)).float().mean()), 4),
-            "greedy_tokens_equal_fraction": round(sum(a == b for r, g in zip(ref_greedy, greedy) for a, b in zip(r, g))
-                                                  / sum(len(r) for r in ref_greedy), 4),
-            "greedy_first_divergence": [next((i for i, (a, b) in enumerate(zip(r, g)) if a != b), len(r))
-                                        for r, g in zip(ref_greedy, greedy)],
+            **greedy_agreement(ref_greedy, greedy),
             "reference_entropy_mean": round(float(-(ref_logp.exp() * ref_logp).sum(-1).mean()), 4)}
 
 
@@ -205,6 +210,7 @@ def main() -> None:
     import transformers
 
     from wikigym.trainer.fast.decode import DecodeEngine
+    from wikigym.trainer.fast.moe import fp8_nbytes
 
     t0 = time.time()
     model = build(args.layers or None)
@@ -239,14 +245,11 @@ def main() -> None:
     checks = prompts(4, 64, 3)
     _, ref = hf_generate(model, checks, args.check_tokens)
     got = engine.generate(checks, args.check_tokens, temperature=0)
-    first_div = [next((i for i, (a, b) in enumerate(zip(r, g)) if a != b), len(r)) for r, g in zip(ref, got)]
     with torch.no_grad():
         hf_logits = model(input_ids=torch.tensor(checks[:1], device="cuda")).logits[0, -1].float()
         ours = engine._prefill(0, checks[0])
     res["correctness"] = {
-        "greedy_tokens_equal_fraction": round(sum(a == b for r, g in zip(ref, got) for a, b in zip(r, g))
-                                              / sum(len(r) for r in ref), 4),
-        "greedy_first_divergence": first_div, "tokens_per_prompt": args.check_tokens,
+        **greedy_agreement(ref, got), "tokens_per_prompt": args.check_tokens,
         "prefill_logits_max_abs_err": round(float((hf_logits - ours).abs().max()), 5),
         "prefill_logits_rel_err": round(float((hf_logits - ours).norm() / hf_logits.norm()), 5),
         "prefill_logits_max_abs": round(float(hf_logits.abs().max()), 5),
@@ -266,8 +269,8 @@ def main() -> None:
         t0 = time.time()
         fp8 = DecodeEngine(model, max_batch=args.streams, max_len=args.max_len, fp8_experts=True)
         res["fp8_experts"] = {"quantize_s": round(time.time() - t0, 1),
-                              "fp8_expert_gib": round(sum(w.data.numel() + 4 * w.scale.numel()
-                                                          for pair in fp8.experts for w in pair) / 2**30, 2),
+                              "fp8_expert_gib": round(sum(fp8_nbytes(w.shape) for pair in fp8.experts for w in pair)
+                                                      / 2**30, 2),
                               "policy_shift": policy_shift(fp8, checks, ref_logp, ref_greedy, args.check_tokens * 4)}
         print("fp8 policy shift", res["fp8_experts"], flush=True)
         save(args.out, res)

@@ -89,19 +89,17 @@ def time_steps(model: Any, opt: Any, seq: int, steps: int, warmup: int) -> dict[
             "tokens_per_s": round(seq / med, 1), "peak_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2)}
 
 
-def no_checkpointing(model: Any, opt: Any, args: argparse.Namespace, seqs: list[int],
-                     result: dict[str, Any]) -> None:
+def no_checkpointing(model: Any, opt: Any, args: argparse.Namespace, seqs: list[int], res: dict[str, Any]) -> None:
     """Both paths again without gradient checkpointing (no forward recomputed in the backward), where memory allows;
     with `--checkpoint-every N` the fast path first checkpointing every Nth layer only.
 
     Checkpointing costs about a third of a step; at short sequences the 20b's activations fit without it. The
     baseline is rebuilt as transformers + PEFT (fast path undone) so both ratios compare like with like. Each run is
-    saved into `result` (and `--out`) as it ends: a run cut off by its time limit keeps what it measured.
+    saved into `res` (and `--out`) as it ends: a run cut off by its time limit keeps what it measured.
     """
     from wikigym.trainer.fast.patch import remove_fast_path
     from wikigym.trainer.sft import checkpoint_layers
 
-    res = result
     for every in sorted({args.checkpoint_every, 0} - {1}, reverse=True):  # every Nth layer, then none
         key = f"fast_runs_checkpoint_every_{every}" if every else "fast_runs_no_checkpointing"
         if every:

@@ -48,6 +48,11 @@ nav a{margin-right:12px}
 _EXTERNAL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # a scheme (https:, mailto:): not a file of this site
 
 
+def _relative_link(href: str) -> bool:
+    """Whether `href` is a relative file link (not empty, a bare fragment, an absolute path or a URL with a scheme)."""
+    return bool(href) and not href.startswith(("#", "/")) and not _EXTERNAL_RE.match(href)
+
+
 def _href(name: str) -> str:
     """A file name or fragment made safe for an href (episode ids come from directory names: spaces, #, ? ...)."""
     return urllib.parse.quote(name, safe="/-_.")
@@ -64,7 +69,7 @@ def wiki_link_target(page: str, href: str, pages: set[str] | frozenset[str]) -> 
     >>> wiki_link_target("README.md", "https://example.com/x.md", {"x.md"}) is None
     True
     """
-    if not href or href.startswith(("#", "/")) or _EXTERNAL_RE.match(href):
+    if not _relative_link(href):
         return None
     target = urllib.parse.unquote(href.split("#", 1)[0].split("?", 1)[0])
     parts: list[str] = page.split("/")[:-1]
@@ -113,7 +118,7 @@ class SourcePages:
         """The site href for a wiki link to a repository file (with its `#L<start>`), or None."""
         from wikigym.verifier.checks.citations import ANCHOR_RE, link_path
 
-        if not link or link.startswith(("#", "/")) or _EXTERNAL_RE.match(link):
+        if not _relative_link(link):
             return None
         path = link_path(link)
         repo = self._repo(ep)

@@ -48,7 +48,7 @@ from wikigym.trainer.fast.attention import (
     padded_length,
 )
 from wikigym.trainer.fast.compiled import fused
-from wikigym.trainer.fast.moe import experts_forward, grouped_mm_available, quantize_experts
+from wikigym.trainer.fast.moe import experts_forward, fp8_nbytes, grouped_mm_available, quantize_experts
 from wikigym.trainer.fast.norm import rms_norm_values
 from wikigym.trainer.fast.patch import causal_lm
 
@@ -191,8 +191,7 @@ class DecodeEngine:
         kv = 2 * self.max_batch * self.n_kv * self.head_dim * spans * item
         fp8 = 0
         if self.fp8_experts:
-            per_layer = [sum(w.numel() + 4 * w.shape[0] * w.shape[-1]
-                             for w in (layer.mlp.experts.gate_up_proj, layer.mlp.experts.down_proj))
+            per_layer = [sum(fp8_nbytes(w.shape) for w in (layer.mlp.experts.gate_up_proj, layer.mlp.experts.down_proj))
                          for layer in self.layers]
             # released: each layer's bf16 experts are freed once quantized, so one layer's FP8 copy is the peak
             fp8 = max(per_layer) if self.release_experts else sum(per_layer)

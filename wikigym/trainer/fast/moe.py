@@ -104,6 +104,12 @@ class Fp8Weight:
         return self.data.float() * self.scale[:, None, :]
 
 
+def fp8_nbytes(shape: tuple[int, ...] | torch.Size) -> int:
+    """Bytes of the `Fp8Weight` of an [E, K, N] stack: one byte a weight plus a float32 scale per (expert, column)."""
+    e, k, n = shape
+    return e * k * n + 4 * e * n
+
+
 def quantize_experts(w: torch.Tensor) -> Fp8Weight:
     """`w` [E, K, N] to FP8 with one scale per (expert, output column), one expert at a time (float32 temporaries of
     a single expert, not of the whole stack)."""
