@@ -116,6 +116,8 @@ def no_checkpointing(model: Any, opt: Any, args: argparse.Namespace, seqs: list[
                 break
         if not every and args.profile and res[key] and not res[key][0]["oom"]:
             profile_step(model, opt, seqs[0], args.profile.with_suffix(".no_checkpointing.txt"))
+    if args.compile_layers:
+        compiled_layers(model, opt, args, seqs, res)
     if not args.skip_baseline:
         remove_fast_path(model)
         base = time_steps(model, opt, args.baseline_seq, args.steps, 1)
@@ -125,15 +127,55 @@ def no_checkpointing(model: Any, opt: Any, args: argparse.Namespace, seqs: list[
     model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
 
 
+def compiled_layers(model: Any, opt: Any, args: argparse.Namespace, seqs: list[int], res: dict[str, Any]) -> None:
+    """The fast path without checkpointing with every decoder layer under torch.compile (an experiment: one graph
+    per layer kind fuses the elementwise ops between the fast path's kernels and cuts kernel launches). Any failure
+    is recorded, not raised; the layers are uncompiled afterwards."""
+    from wikigym.trainer.fast.patch import causal_lm
+
+    layers = list(causal_lm(model).model.layers)
+    key = "fast_runs_compiled_layers_no_checkpointing"
+    res[key] = []
+    t0 = time.time()
+    try:
+        for layer in layers:
+            layer.compile()
+        for seq in seqs:
+            r = time_steps(model, opt, seq, args.steps, 2)
+            res[key].append(r)
+            print(key, r, flush=True)
+            save(args.out, res)
+            if r["oom"]:
+                break
+        if args.profile and res[key] and not res[key][0]["oom"]:
+            profile_step(model, opt, seqs[0], args.profile.with_suffix(".compiled_layers.txt"))
+    except Exception as e:  # noqa: BLE001  (an experiment: its failure is a result)
+        res[key].append({"error": f"{type(e).__name__}: {e}"[:800]})
+        print(key, res[key][-1], flush=True)
+    finally:
+        res[key + "_wall_s"] = round(time.time() - t0, 1)
+        for layer in layers:
+            layer._compiled_call_impl = None
+        torch.cuda.empty_cache()
+        save(args.out, res)
+
+
 def profile_step(model: Any, opt: Any, seq: int, out: Path) -> None:
-    """A torch.profiler table (CUDA time per op, top 25) of one step at `seq` tokens, printed and written to `out`."""
+    """A torch.profiler table of one step at `seq` tokens (top 30 ops by their own CUDA time), printed and written to
+    `out`, headed by the step's wall time against the GPU's busy time and the number of kernels launched: a GPU busy
+    for much less than the wall time means the step is bound by launching kernels, not by running them."""
     from torch.profiler import ProfilerActivity, profile
 
     with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
-        time_steps(model, opt, seq, 1, 0)
-    table = prof.key_averages().table(sort_by="cuda_time_total", row_limit=25)
-    print(table, flush=True)
-    out.write_text(table, encoding="utf-8")
+        r = time_steps(model, opt, seq, 1, 0)
+    kernels = [e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA]
+    busy_ms = sum(e.time_range.elapsed_us() for e in kernels) / 1e3
+    wall_ms = r.get("step_s", 0) * 1e3
+    head = (f"step at {seq} tokens: wall {wall_ms:.1f} ms (under the profiler), GPU kernels {busy_ms:.1f} ms "
+            f"({busy_ms / max(wall_ms, 1e-9):.0%} busy), {len(kernels)} kernels\n")
+    table = prof.key_averages().table(sort_by="self_cuda_time_total", row_limit=30)
+    print(head + table, flush=True)
+    out.write_text(head + table, encoding="utf-8")
 
 
 def save(out: Path | None, result: dict[str, Any]) -> None:
@@ -161,6 +203,8 @@ def main() -> None:
     ap.add_argument("--checkpoint-every", type=int, default=0,
                     help="with --no-checkpointing-seqs: first time the fast path checkpointing every Nth layer only "
                          "(train.checkpoint_every)")
+    ap.add_argument("--compile-layers", action="store_true",
+                    help="with --no-checkpointing-seqs: also time the fast path with each decoder layer compiled")
     args = ap.parse_args()
 
     import transformers

@@ -104,8 +104,9 @@ def _make_block_mask(doc: torch.Tensor, window: int | None, padded_len: int) -> 
 
 
 @functools.lru_cache(maxsize=2)
-def _flex(device_type: str) -> Any:
-    """Compiled flex_attention on CUDA; the uncompiled (forward-only) reference elsewhere.
+def _flex(compiled: bool) -> Any:
+    """flex_attention compiled (CUDA), or plain: the forward-only reference elsewhere, and the op a compiled region
+    traces (it compiles the kernel with the rest of the region).
 
     The compiled kernel is specialised per grad mode, sequence length and window; DPO alone (reference forward
     without grad, policy with grad, chosen/rejected lengths, both layer kinds) passed dynamo's default limit of 8
@@ -113,7 +114,7 @@ def _flex(device_type: str) -> Any:
     to 64 for the process."""
     from torch.nn.attention.flex_attention import flex_attention
 
-    if device_type != "cuda":
+    if not compiled:
         return flex_attention
     import torch._dynamo.config as dynamo_config
 
@@ -153,8 +154,9 @@ def flex_sink_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, sinks
     if sp != s:
         pad = (0, 0, 0, sp - s)
         q, k, v = (torch.nn.functional.pad(t, pad) for t in (q, k, v))
-    out, aux = _flex(q.device.type)(q, k, v, block_mask=block_mask, scale=scaling, enable_gqa=q.shape[1] != k.shape[1],
-                                return_aux=AuxRequest(lse=True))
+    flex = _flex(q.is_cuda and not torch.compiler.is_compiling())
+    out, aux = flex(q, k, v, block_mask=block_mask, scale=scaling, enable_gqa=q.shape[1] != k.shape[1],
+                    return_aux=AuxRequest(lse=True))
     lse = aux.lse  # [B, Hq, Sp] float32 (natural log)
     # Rows with no allowed key (padding) have lse = -inf: the factor is 0 there, never NaN.
     factor = torch.sigmoid(lse - sinks.float().reshape(1, -1, 1))

@@ -32,6 +32,8 @@ def fused(fn: Callable[..., Any], enabled: bool = True) -> Callable[..., Any]:
 
         @functools.wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
+            if torch.compiler.is_compiling():  # inside a compiled region: let that compilation fuse `fn` with the rest
+                return fn(*args, **kwargs)
             if state["ok"]:
                 try:
                     return compiled(*args, **kwargs)

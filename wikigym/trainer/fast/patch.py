@@ -138,6 +138,8 @@ def _flex_hook(lm: Any) -> Any:
             pos = pos.expand(b, s)
         doc = fast_attention.document_ids(pos, mask)
         fm = fast_attention.FlexMasks(doc, int(lm.config.sliding_window or 0), fast_attention.padded_length(s))
+        for window in {getattr(layer.self_attn, "sliding_window", None) for layer in lm.model.layers}:
+            fm.block_mask(window)  # built here, once, so the layers only read them (and compiled layers see no mutation)
         kwargs["attention_mask"] = {"full_attention": fm, "sliding_attention": fm}
         return args, kwargs
 
