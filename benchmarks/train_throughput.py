@@ -128,18 +128,15 @@ def no_checkpointing(model: Any, opt: Any, args: argparse.Namespace, seqs: list[
 
 
 def compiled_layers(model: Any, opt: Any, args: argparse.Namespace, seqs: list[int], res: dict[str, Any]) -> None:
-    """The fast path without checkpointing with every decoder layer under torch.compile (an experiment: one graph
-    per layer kind fuses the elementwise ops between the fast path's kernels and cuts kernel launches). Any failure
-    is recorded, not raised; the layers are uncompiled afterwards."""
-    from wikigym.trainer.fast.patch import causal_lm
+    """The fast path without checkpointing with `compile_layers` on (each decoder layer under torch.compile). A
+    failure is recorded, not raised; the fast path is put back without it afterwards."""
+    from wikigym.trainer.fast.patch import FastPathOptions, apply_fast_path
 
-    layers = list(causal_lm(model).model.layers)
     key = "fast_runs_compiled_layers_no_checkpointing"
     res[key] = []
     t0 = time.time()
     try:
-        for layer in layers:
-            layer.compile()
+        res["fast_path_compiled_layers"] = apply_fast_path(model, FastPathOptions(compile_layers=True)).to_dict()
         for seq in seqs:
             r = time_steps(model, opt, seq, args.steps, 2)
             res[key].append(r)
@@ -154,8 +151,7 @@ def compiled_layers(model: Any, opt: Any, args: argparse.Namespace, seqs: list[i
         print(key, res[key][-1], flush=True)
     finally:
         res[key + "_wall_s"] = round(time.time() - t0, 1)
-        for layer in layers:
-            layer._compiled_call_impl = None
+        apply_fast_path(model)
         torch.cuda.empty_cache()
         save(args.out, res)
 

@@ -8,6 +8,7 @@ import torch
 from wikigym.trainer.fast.patch import (
     FastPathOptions,
     apply_fast_path,
+    causal_lm,
     compare_with_eager,
     fast_path_report,
     remove_fast_path,
@@ -101,3 +102,20 @@ def test_patched_equals_eager_cuda_bf16_packed() -> None:
     r = compare_with_eager(model, _batch("cuda", packed=True))
     assert r["fast_path"]["attention"] == "flex" and r["fast_path"]["moe"] == "grouped_mm"
     assert r["loss_abs_err"] < 2e-2 and r["grad_rel_err"] < 5e-2
+
+
+@needs_cuda
+def test_compiled_layers_equal_eager_cuda_bf16_packed() -> None:
+    model = tiny_lora_model(dtype="bfloat16", device="cuda", sliding_window=16)
+    r = compare_with_eager(model, _batch("cuda", packed=True), FastPathOptions(compile_layers=True))
+    assert r["fast_path"]["compile"] == "compiled"
+    assert r["loss_abs_err"] < 2e-2 and r["grad_rel_err"] < 5e-2
+
+
+def test_compile_layers_is_cuda_only(tiny_lora) -> None:
+    report = apply_fast_path(tiny_lora, FastPathOptions(compile_layers=True))
+    try:
+        assert report.compile == "off: CUDA only"
+        assert all(layer._compiled_call_impl is None for layer in causal_lm(tiny_lora).model.layers)
+    finally:
+        remove_fast_path(tiny_lora)

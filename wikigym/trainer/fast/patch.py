@@ -14,6 +14,10 @@ Four independent parts, each on only where it is correct and available, each fal
 - norm: every RMSNorm runs as one fused forward and one fused backward kernel (`norm.py`), saving only its input.
 - loss: `model(..., labels=...)` returns the chunked cross-entropy (`loss.py`) and `logits=None`; calls without
   labels, with `fused_lm_head` (TRL's own chunked head) or with router logits go to the original forward.
+- compile (option `compile_layers`, CUDA only): every decoder layer, with the parts above inside it, runs under
+  torch.compile (one graph per layer kind, shared by the layers), fusing the elementwise work between the GEMMs and
+  cutting the step's kernel launches. A layer whose compilation fails runs eagerly from then on, with the reason
+  logged.
 
 `remove_fast_path(model)` restores everything; `compare_with_eager(model, batch)` runs the same batch both ways and
 reports the largest differences in hidden states, loss and trainable-parameter gradients.
@@ -50,16 +54,19 @@ class FastPathOptions:
     loss_chunk_size: int = 2048
     moe_backend: str = "auto"  # auto | grouped_mm | segment
     norm: bool = True
+    compile_layers: bool = False
 
 
 @dataclass
 class FastPathReport:
-    """What `apply_fast_path` enabled: `flex`, `grouped_mm`, `segment`, `fused`, `chunked`, or `off: <reason>`."""
+    """What `apply_fast_path` enabled: `flex`, `grouped_mm`, `segment`, `fused`, `chunked`, `compiled`, or
+    `off: <reason>`."""
 
     attention: str = "off"
     moe: str = "off"
     loss: str = "off"
     norm: str = "off"
+    compile: str = "off"
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -69,7 +76,8 @@ class FastPathReport:
 def options_from_config(fast: Any) -> FastPathOptions:
     """`FastPathOptions` from the trainer's `FastConfig` (any object with the same field names)."""
     return FastPathOptions(attention=fast.attention, moe=fast.moe, chunked_loss=fast.chunked_loss,
-                           loss_chunk_size=fast.loss_chunk_size, norm=fast.norm)
+                           loss_chunk_size=fast.loss_chunk_size, norm=fast.norm,
+                           compile_layers=getattr(fast, "compile_layers", False))
 
 
 def causal_lm(model: Any) -> Any:
@@ -166,6 +174,27 @@ def _loss_forward(lm: Any, original: Any, chunk: int) -> Any:
     return forward
 
 
+def _compiled_layer_call(layer: Any) -> Any:
+    """`layer`'s call under torch.compile, falling back to the eager call for good if compiling fails (an
+    out-of-memory error is the step's, not the compiler's: it propagates)."""
+    compiled = torch.compile(layer._call_impl)
+    state = {"ok": True}
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if state["ok"]:
+            try:
+                return compiled(*args, **kwargs)
+            except torch.OutOfMemoryError:
+                raise
+            except Exception as e:  # noqa: BLE001  (no working compiler: eager is correct, only slower)
+                state["ok"] = False
+                log.warning("fast path: compiling %s failed (%s: %s); it runs eagerly", type(layer).__name__,
+                            type(e).__name__, str(e).splitlines()[0] if str(e) else "")
+        return layer._call_impl(*args, **kwargs)
+
+    return call
+
+
 def apply_fast_path(model: Any, options: FastPathOptions | None = None) -> FastPathReport:
     """Patch `model` (a gpt-oss causal LM, with or without PEFT) in place; returns what was enabled and why not.
 
@@ -236,9 +265,16 @@ def apply_fast_path(model: Any, options: FastPathOptions | None = None) -> FastP
         report.loss = "chunked"
     else:
         report.loss = "off: disabled in options"
+    if options.compile_layers and device.type == "cuda":
+        for layer in lm.model.layers:
+            layer._compiled_call_impl = _compiled_layer_call(layer)
+        state["compiled"] = list(lm.model.layers)
+        report.compile = "compiled"
+    else:
+        report.compile = "off: CUDA only" if options.compile_layers else "off: disabled in options"
     setattr(lm, _STATE, state)
-    log.info("fast path: attention=%s moe=%s norm=%s loss=%s", report.attention, report.moe, report.norm,
-             report.loss)
+    log.info("fast path: attention=%s moe=%s norm=%s loss=%s compile=%s", report.attention, report.moe,
+             report.norm, report.loss, report.compile)
     return report
 
 
@@ -251,6 +287,8 @@ def remove_fast_path(model: Any) -> None:
     if "attn_hook" in state:
         state["attn_hook"].remove()
         lm.config._attn_implementation = state["attn_impl"]
+    for layer in state.get("compiled", []):
+        layer._compiled_call_impl = None
     for module, fwd in state.get("experts", []) + state.get("norms", []):
         if fwd is None:
             module.__dict__.pop("forward", None)
