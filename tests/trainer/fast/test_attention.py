@@ -73,3 +73,28 @@ def test_flex_forward_backward_matches_eager_cuda(window: int | None) -> None:
     assert float((out - ref)[valid].norm() / ref[valid].norm()) < 2e-2
     for a, b in zip(g_out, g_ref):
         assert float((a - b).norm() / b.norm()) < 3e-2
+
+
+def test_fused_rope_module_forward_equals_transformers_forward_cpu() -> None:
+    """The attention module's forward with the fused rotary embedding gives transformers' forward (through the same
+    flex kernels), and hands cached calls to transformers' forward."""
+    from wikigym.trainer.fast.attention import IMPLEMENTATION, FlexMasks, module_forward, register
+    from wikigym.trainer.fast.patch import causal_lm
+
+    from .conftest import tiny_lora_model
+
+    lm = causal_lm(tiny_lora_model(dtype="float32", device="cpu", sliding_window=16))
+    register()
+    lm.config._attn_implementation = IMPLEMENTATION
+    attn = lm.model.layers[0].self_attn
+    torch.manual_seed(0)
+    x = torch.randn(1, 40, lm.config.hidden_size)
+    pos = torch.cat([torch.arange(25), torch.arange(15)])[None]
+    cos_sin = lm.model.rotary_emb(x, pos)
+    fm = FlexMasks(document_ids(pos), 16, padded_length(40))
+    with torch.no_grad():  # flex attention has no backward on CPU
+        ref, _ = type(attn).forward(attn, x, cos_sin, fm)
+        out, _ = module_forward(attn, x, cos_sin, fm)
+        plain = module_forward(attn, x, cos_sin, None)[0], type(attn).forward(attn, x, cos_sin, None)[0]
+    assert torch.allclose(out, ref, atol=1e-5, rtol=1e-5)
+    assert torch.equal(*plain) and not torch.allclose(plain[0], out, atol=1e-3)  # unmasked: transformers' path

@@ -25,6 +25,8 @@ from typing import Any
 
 import torch
 
+from wikigym.trainer.fast.compiled import fused
+
 log = logging.getLogger(__name__)
 
 _BLOCK = 128
@@ -157,11 +159,50 @@ def flex_sink_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, sinks
     flex = _flex(q.is_cuda and not torch.compiler.is_compiling())
     out, aux = flex(q, k, v, block_mask=block_mask, scale=scaling, enable_gqa=q.shape[1] != k.shape[1],
                     return_aux=AuxRequest(lse=True))
-    lse = aux.lse  # [B, Hq, Sp] float32 (natural log)
-    # Rows with no allowed key (padding) have lse = -inf: the factor is 0 there, never NaN.
+    return fused(_apply_sinks, q.is_cuda)(out, aux.lse, sinks, s)
+
+
+def _apply_sinks(out: torch.Tensor, lse: torch.Tensor, sinks: torch.Tensor, s: int) -> torch.Tensor:
+    """out * sigmoid(lse - sink) per row (lse: [B, Hq, Sp] float32, natural log), the first `s` rows, as
+    [B, S, Hq, D]: one fused kernel each way on CUDA. Rows with no allowed key (padding) have lse = -inf: their
+    factor is 0, never NaN."""
     factor = torch.sigmoid(lse - sinks.float().reshape(1, -1, 1))
-    out = (out.float() * factor[..., None]).to(q.dtype)
+    out = (out.float() * factor[..., None]).to(out.dtype)
     return out[:, :, :s].transpose(1, 2).contiguous()
+
+
+def rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """gpt-oss's rotary embedding (transformers' `_apply_rotary_emb`: halves, not interleaved pairs); `cos`/`sin`
+    broadcast against `x`'s leading dimensions and cover half its last one."""
+    a, b = torch.chunk(x, 2, dim=-1)
+    return torch.cat((a * cos - b * sin, b * cos + a * sin), dim=-1)
+
+
+def _rope_qk(q: torch.Tensor, k: torch.Tensor, cos: torch.Tensor,
+             sin: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    return rope(q, cos, sin), rope(k, cos, sin)
+
+
+def module_forward(self: Any, hidden_states: torch.Tensor, position_embeddings: tuple[torch.Tensor, torch.Tensor],
+                   attention_mask: Any, cache: Any = None, **kwargs: Any) -> tuple[torch.Tensor, None]:
+    """A drop-in `forward` for a `GptOssAttention` instance (bound by `apply_fast_path` with the flex kernels).
+
+    transformers' forward runs the rotary embedding on q and k as ~7 small kernels each way per tensor; here both
+    are one fused kernel each way, between the (PEFT-wrapped) projections and the flex kernels. Calls with a KV cache
+    or without `FlexMasks` (cached generation) run transformers' own forward.
+    """
+    if cache is not None or kwargs.get("past_key_values") is not None or not isinstance(attention_mask, FlexMasks):
+        return type(self).forward(self, hidden_states, position_embeddings, attention_mask, cache=cache, **kwargs)
+    lead = hidden_states.shape[:-1]
+    shape = (*lead, -1, self.head_dim)
+    cos, sin = position_embeddings  # [B, S, D/2]
+    q, k = fused(_rope_qk, hidden_states.is_cuda)(self.q_proj(hidden_states).view(shape),
+                                                  self.k_proj(hidden_states).view(shape), cos[:, :, None],
+                                                  sin[:, :, None])
+    v = self.v_proj(hidden_states).view(shape)
+    out = flex_sink_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), self.sinks, self.scaling,
+                              attention_mask.block_mask(self.sliding_window))
+    return self.o_proj(out.reshape(*lead, -1)), None
 
 
 def attention_forward(module: Any, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,

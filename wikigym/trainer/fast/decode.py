@@ -46,6 +46,7 @@ from wikigym.trainer.fast.attention import (
     flex_available,
     flex_sink_attention,
     padded_length,
+    rope,
 )
 from wikigym.trainer.fast.compiled import fused
 from wikigym.trainer.fast.moe import experts_forward, fp8_nbytes, grouped_mm_available, quantize_experts
@@ -60,11 +61,6 @@ def _pow2(n: int, lo: int) -> int:
     while p < n:
         p *= 2
     return p
-
-
-def _rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    a, b = torch.chunk(x, 2, dim=-1)
-    return torch.cat((a * cos - b * sin, b * cos + a * sin), dim=-1)
 
 
 def _sink_softmax_av(qg: torch.Tensor, keys: torch.Tensor, vals: torch.Tensor, valid: torch.Tensor,
@@ -137,7 +133,7 @@ class DecodeEngine:
         use_compile = self.device.type == "cuda" if compile is None else compile
         norm = fused(rms_norm_values, use_compile)  # one kernel for the whole RMSNorm (the r it returns is unused)
         self.norm = lambda x, weight, eps: norm(x, weight, eps)[0]
-        self.rope = fused(_rope, use_compile)
+        self.rope = fused(rope, use_compile)
         self.attend = fused(_sink_softmax_av, use_compile)
         ok, why = grouped_mm_available(self.device, self.dtype)
         self.moe_backend = "grouped_mm" if ok else "segment"

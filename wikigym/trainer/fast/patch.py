@@ -4,7 +4,8 @@ Four independent parts, each on only where it is correct and available, each fal
 - attention: `attention.py`'s flex kernels with sinks and the sliding window (CUDA, torch >= 2.9), registered with
   transformers as the `wikigym_flex` implementation. A pre-forward hook on the backbone hands the layers a
   `FlexMasks` (document ids from `position_ids` and the padding mask) for every forward that starts without a
-  KV cache; cached generation keeps transformers' eager gpt-oss attention.
+  KV cache; each attention module's `forward` runs the rotary embedding fused (`attention.module_forward`); cached
+  generation keeps transformers' forward and eager gpt-oss attention.
 - moe: each layer's experts (PEFT's `ParamWrapper` chain when LoRA targets the expert tensors) run as grouped GEMMs
   with the LoRA factors applied inside (`moe.py`). The module tree, parameter names and adapter files are unchanged:
   only the outermost experts module's `forward` is replaced on the instance, and it reads PEFT's own `lora_A` /
@@ -220,6 +221,10 @@ def apply_fast_path(model: Any, options: FastPathOptions | None = None) -> FastP
             state["attn_impl"] = lm.config._attn_implementation
             lm.config._attn_implementation = fast_attention.IMPLEMENTATION
             state["attn_hook"] = lm.model.register_forward_pre_hook(_flex_hook(lm), with_kwargs=True)
+            attns = [layer.self_attn for layer in lm.model.layers]
+            state["attns"] = [(m, m.__dict__.get("forward")) for m in attns]
+            for m in attns:
+                m.forward = types.MethodType(fast_attention.module_forward, m)
             report.attention = "flex"
         else:
             report.attention = f"off: {why}"
@@ -289,7 +294,7 @@ def remove_fast_path(model: Any) -> None:
         lm.config._attn_implementation = state["attn_impl"]
     for layer in state.get("compiled", []):
         layer._compiled_call_impl = None
-    for module, fwd in state.get("experts", []) + state.get("norms", []):
+    for module, fwd in state.get("experts", []) + state.get("norms", []) + state.get("attns", []):
         if fwd is None:
             module.__dict__.pop("forward", None)
         else:
