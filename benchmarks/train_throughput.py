@@ -116,14 +116,14 @@ def no_checkpointing(model: Any, opt: Any, args: argparse.Namespace, seqs: list[
                 break
         if not every and args.profile and res[key] and not res[key][0]["oom"]:
             profile_step(model, opt, seqs[0], args.profile.with_suffix(".no_checkpointing.txt"))
-    if args.compile_layers:
-        compiled_layers(model, opt, args, seqs, res)
     if not args.skip_baseline:
         remove_fast_path(model)
         base = time_steps(model, opt, args.baseline_seq, args.steps, 1)
         res["baseline_runs_no_checkpointing"] = [base]
         print("baseline, no checkpointing", base, flush=True)
         save(args.out, res)
+    if args.compile_layers:
+        compiled_layers(model, opt, args, seqs, res)
     model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
 
 
