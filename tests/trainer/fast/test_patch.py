@@ -3,6 +3,7 @@ gradients as the unpatched model."""
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from wikigym.trainer.fast.patch import (
@@ -119,3 +120,27 @@ def test_compile_layers_is_cuda_only(tiny_lora) -> None:
         assert all(layer._compiled_call_impl is None for layer in causal_lm(tiny_lora).model.layers)
     finally:
         remove_fast_path(tiny_lora)
+
+
+def test_compiled_layer_falls_back_to_eager_once_and_lets_oom_through(monkeypatch, caplog) -> None:
+    from wikigym.trainer.fast.patch import _compiled_layer_call
+
+    calls = []
+
+    def broken(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("no compiler here\nlong trace")
+
+    layer = torch.nn.Linear(3, 2)
+    x = torch.randn(4, 3)
+    monkeypatch.setattr(torch, "compile", lambda fn, **kw: broken)
+    call = _compiled_layer_call(layer)
+    assert torch.equal(call(x), layer._call_impl(x)) and torch.equal(call(x), layer._call_impl(x))
+    assert len(calls) == 1 and "compiling Linear failed (RuntimeError: no compiler here)" in caplog.text
+
+    def oom(*args, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory")
+
+    monkeypatch.setattr(torch, "compile", lambda fn, **kw: oom)
+    with pytest.raises(torch.OutOfMemoryError):
+        _compiled_layer_call(layer)(x)
