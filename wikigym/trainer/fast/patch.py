@@ -1,6 +1,6 @@
 """`apply_fast_path(model, options)`: swap wikigym's kernels into a transformers gpt-oss model (with or without PEFT).
 
-Four independent parts, each on only where it is correct and available, each falling back with a logged reason:
+Five independent parts, each on only where it is correct and available, each falling back with a logged reason:
 - attention: `attention.py`'s flex kernels with sinks and the sliding window (CUDA, torch >= 2.9), registered with
   transformers as the `wikigym_flex` implementation. A pre-forward hook on the backbone hands the layers a
   `FlexMasks` (document ids from `position_ids` and the padding mask) for every forward that starts without a
