@@ -17,8 +17,8 @@ Five independent parts, each on only where it is correct and available, each fal
   labels, with `fused_lm_head` (TRL's own chunked head) or with router logits go to the original forward.
 - compile (option `compile_layers`, CUDA only): every decoder layer, with the parts above inside it, runs under
   torch.compile (one graph per layer kind, shared by the layers), fusing the elementwise work between the GEMMs and
-  cutting the step's kernel launches. A layer whose compilation fails runs eagerly from then on, with the reason
-  logged.
+  cutting the step's kernel launches. A layer whose forward fails to compile runs eagerly from then on, with the
+  reason logged (the backward graph is compiled at the first backward: a failure there still ends the step).
 
 `remove_fast_path(model)` restores everything; `compare_with_eager(model, batch)` runs the same batch both ways and
 reports the largest differences in hidden states, loss and trainable-parameter gradients.
@@ -176,8 +176,8 @@ def _loss_forward(lm: Any, original: Any, chunk: int) -> Any:
 
 
 def _compiled_layer_call(layer: Any) -> Any:
-    """`layer`'s call under torch.compile, falling back to the eager call for good if compiling fails (an
-    out-of-memory error is the step's, not the compiler's: it propagates)."""
+    """`layer`'s call under torch.compile, falling back to the eager call for good if compiling the forward fails
+    (an out-of-memory error is the step's, not the compiler's: it propagates)."""
     compiled = torch.compile(layer._call_impl)
     state = {"ok": True}
 
