@@ -128,6 +128,8 @@ def _make_experts_forward(base: Any, wrappers: dict[str, Any], backend: str) -> 
 
 
 def _flex_hook(lm: Any) -> Any:
+    windows = {getattr(layer.self_attn, "sliding_window", None) for layer in lm.model.layers}
+
     def hook(module: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
         if kwargs.get("cache", kwargs.get("past_key_values")) is not None:
             return args, kwargs  # generation with a KV cache stays on transformers' path
@@ -147,7 +149,7 @@ def _flex_hook(lm: Any) -> Any:
             pos = pos.expand(b, s)
         doc = fast_attention.document_ids(pos, mask)
         fm = fast_attention.FlexMasks(doc, int(lm.config.sliding_window or 0), fast_attention.padded_length(s))
-        for window in {getattr(layer.self_attn, "sliding_window", None) for layer in lm.model.layers}:
+        for window in windows:
             fm.block_mask(window)  # built here, once, so the layers only read them (and compiled layers see no mutation)
         kwargs["attention_mask"] = {"full_attention": fm, "sliding_attention": fm}
         return args, kwargs
@@ -173,6 +175,12 @@ def _loss_forward(lm: Any, original: Any, chunk: int) -> Any:
         return MoeCausalLMOutputWithPast(loss=loss, logits=None)
 
     return forward
+
+
+def _swap_forward(state: dict[str, Any], module: Any, forward: Any) -> None:
+    """Bind `forward` as `module`'s own forward, remembering the instance's previous one for `remove_fast_path`."""
+    state.setdefault("forwards", []).append((module, module.__dict__.get("forward")))
+    module.forward = types.MethodType(forward, module)
 
 
 def _compiled_layer_call(layer: Any) -> Any:
@@ -221,10 +229,8 @@ def apply_fast_path(model: Any, options: FastPathOptions | None = None) -> FastP
             state["attn_impl"] = lm.config._attn_implementation
             lm.config._attn_implementation = fast_attention.IMPLEMENTATION
             state["attn_hook"] = lm.model.register_forward_pre_hook(_flex_hook(lm), with_kwargs=True)
-            attns = [layer.self_attn for layer in lm.model.layers]
-            state["attns"] = [(m, m.__dict__.get("forward")) for m in attns]
-            for m in attns:
-                m.forward = types.MethodType(fast_attention.module_forward, m)
+            for layer in lm.model.layers:
+                _swap_forward(state, layer.self_attn, fast_attention.module_forward)
             report.attention = "flex"
         else:
             report.attention = f"off: {why}"
@@ -240,33 +246,29 @@ def apply_fast_path(model: Any, options: FastPathOptions | None = None) -> FastP
             if not ok:
                 report.notes.append(f"moe: {why}; sort-by-expert segment matmul instead")
                 log.info("fast path moe: %s; using the segment backend", why)
-        patched = []
+        patched = 0
         for layer in lm.model.layers:
             outer = layer.mlp.experts
             base, wrappers = _experts_chain(outer)
             if not hasattr(base, "gate_up_proj") or set(wrappers) - {"gate_up_proj", "down_proj"}:
                 continue
-            patched.append((outer, outer.__dict__.get("forward")))
-            outer.forward = types.MethodType(_make_experts_forward(base, wrappers, backend), outer)
-        state["experts"] = patched
+            _swap_forward(state, outer, _make_experts_forward(base, wrappers, backend))
+            patched += 1
         report.moe = backend if patched else "off: no gpt-oss experts found"
     else:
         report.moe = "off: disabled in options"
 
     if options.norm:
         norms = [m for m in lm.modules() if is_rms_norm(m)]
-        state["norms"] = [(m, m.__dict__.get("forward")) for m in norms]
         for m in norms:
-            m.forward = types.MethodType(norm_forward, m)
+            _swap_forward(state, m, norm_forward)
         report.norm = "fused" if norms else "off: no RMSNorm found"
     else:
         report.norm = "off: disabled in options"
 
     if options.chunked_loss:
-        original = lm.__dict__.get("forward")
-        state["forward"] = original
-        lm.forward = types.MethodType(_loss_forward(lm, original or types.MethodType(type(lm).forward, lm),
-                                                    options.loss_chunk_size), lm)
+        original = lm.__dict__.get("forward") or types.MethodType(type(lm).forward, lm)
+        _swap_forward(state, lm, _loss_forward(lm, original, options.loss_chunk_size))
         report.loss = "chunked"
     else:
         report.loss = "off: disabled in options"
@@ -294,16 +296,11 @@ def remove_fast_path(model: Any) -> None:
         lm.config._attn_implementation = state["attn_impl"]
     for layer in state.get("compiled", []):
         layer._compiled_call_impl = None
-    for module, fwd in state.get("experts", []) + state.get("norms", []) + state.get("attns", []):
+    for module, fwd in reversed(state.get("forwards", [])):
         if fwd is None:
             module.__dict__.pop("forward", None)
         else:
             module.forward = fwd
-    if "forward" in state:
-        if state["forward"] is None:
-            lm.__dict__.pop("forward", None)
-        else:
-            lm.forward = state["forward"]
     setattr(lm, _STATE, None)
 
 
