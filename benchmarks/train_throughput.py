@@ -1,7 +1,7 @@
 """LoRA training throughput of gpt-oss-20b-sized random weights: plain transformers + PEFT vs wikigym's fast path.
 
 One process, one model (24 layers, 32 experts, top-4, random bf16 weights, LoRA r=16 on q/k/v/o and both expert
-tensors, gradient checkpointing), one optimizer (AdamW on the LoRA parameters):
+tensors, gradient checkpointing), one optimizer (fused AdamW on the LoRA parameters, the trainer's default):
 1. baseline: the model as transformers + PEFT build it, at `--baseline-seq` tokens (and a probe of `--baseline-probe`
    tokens, which recorded out-of-memory on the issue's H100);
 2. correctness: `compare_with_eager` on a packed batch (hidden states, loss, every LoRA gradient, fast vs eager);
@@ -210,7 +210,7 @@ def main() -> None:
     t0 = time.time()
     model = build(args.layers or None)
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=1e-5)
+    opt = torch.optim.AdamW(params, lr=1e-5, fused=True)  # the trainer's default optim, adamw_torch_fused
     active = 3.6e9 if not args.layers else None
     result: dict[str, Any] = {
         "device": torch.cuda.get_device_name(), "torch": torch.__version__, "transformers": transformers.__version__,

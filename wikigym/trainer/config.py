@@ -123,7 +123,9 @@ class TrainConfig(_Config):
     report_to: list[str] = Field(default_factory=lambda: ["tensorboard"], description="tensorboard and/or wandb.")
     resume: bool = Field(True, description="Resume from the newest checkpoint in output_dir when one exists.")
     seed: int = Field(0, description="Training seed.")
-    optim: str = Field("adamw_torch", description="Optimizer (transformers names).")
+    optim: str = Field("adamw_torch_fused", description="Optimizer (transformers names). The fused AdamW is one "
+                                                        "kernel over all LoRA tensors: on an H100 the multi-tensor "
+                                                        "'adamw_torch' took 6 ms of a 218 ms step.")
     max_grad_norm: float = Field(1.0, description="Gradient clipping.")
 
 

@@ -117,3 +117,41 @@ def test_fp8_scaled_grouped_mm_equals_its_float32_emulation_cuda() -> None:
     kernel = experts_forward(x, idx, w, *args, "grouped_mm")
     emulated = experts_forward(x, idx, w, *args, "segment")
     assert float((kernel.float() - emulated.float()).norm() / emulated.float().norm()) < 1e-2
+
+
+def test_compiled_experts_take_peft_lora_layout_cpu_bf16() -> None:
+    """Regression (H100, torch 2.11): inside a compiled layer, inductor laid out the contiguous copy of PEFT's
+    `lora_B` (expert axis innermost) with its input's strides, and every `_grouped_mm` on it failed. The factors are
+    now prepared eagerly; the compiled experts run and equal the eager ones in bf16."""
+    try:
+        torch._grouped_mm(torch.ones(16, 16, dtype=torch.bfloat16), torch.ones(1, 16, 16, dtype=torch.bfloat16),
+                          offs=torch.tensor([16], dtype=torch.int32))
+    except (RuntimeError, AttributeError) as e:
+        pytest.skip(f"no bf16 _grouped_mm on this CPU build: {e}")
+    e, h, i, r, t, k = 4, 32, 16, 8, 24, 2
+    g = torch.Generator().manual_seed(0)
+    mk = lambda *s: (torch.randn(*s, generator=g) * 0.2).to(torch.bfloat16)
+    p = [mk(e, h, 2 * i), mk(e, 2 * i), mk(e, i, h), mk(e, h)]
+    # PEFT ParamWrapper parameters: lora_A [r*E, in], lora_B [out, r*E], read the way `lora_factors` reads them
+    peft = [mk(r * e, h).requires_grad_(), mk(2 * i, r * e).requires_grad_(), mk(r * e, i).requires_grad_(),
+            mk(h, r * e).requires_grad_()]
+    x = mk(t, h).requires_grad_()
+    idx = torch.stack([torch.randperm(e, generator=g)[:k] for _ in range(t)])
+    w = torch.softmax(torch.randn(t, k, generator=g), -1).to(torch.bfloat16)
+
+    def factor(a: torch.Tensor, b: torch.Tensor) -> list[LoraFactor]:
+        b = b.reshape(b.shape[0], -1, e).permute(2, 0, 1)
+        return [LoraFactor(a.reshape(e, -1, a.shape[-1]).transpose(-2, -1), b.transpose(-2, -1), 2.0)]
+
+    def run(x: torch.Tensor) -> torch.Tensor:
+        return experts_forward(x, idx, w, *p[:2], *p[2:], factor(*peft[:2]), factor(*peft[2:]), 1.702, 7.0,
+                               "grouped_mm")
+
+    outs, grads = [], []
+    for fn in (run, torch.compile(run, backend="inductor")):
+        y = fn(x)
+        outs.append(y.float())
+        grads.append([gr.float() for gr in torch.autograd.grad(y.float().square().sum(), [x, *peft])])
+    assert torch.allclose(outs[0], outs[1], atol=2e-2, rtol=2e-2)
+    for a, b in zip(*grads):
+        assert torch.allclose(a, b, atol=5e-2 * b.abs().max().item() + 1e-3)

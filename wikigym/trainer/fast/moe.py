@@ -214,14 +214,30 @@ def _mm(plan: _Plan, x: torch.Tensor, w: torch.Tensor | Fp8Weight) -> torch.Tens
     return _segment_mm(x, w, plan.rows_idx, plan.cap)
 
 
+Operands = list[tuple[torch.Tensor, torch.Tensor]]
+
+
+@torch.compiler.disable
+def _operands(*loras: list[LoraFactor], dtype: torch.dtype) -> list[Operands]:
+    """Each projection's LoRA factor pairs as contiguous `dtype` operands of the grouped GEMMs, the scaling folded
+    into the small [E, r, out] factor (not the [T*k, out] product).
+
+    Always eager, also inside a compiled layer (one graph break there, before the MoE): PEFT's `lora_B` read as
+    [E, r, out] has its expert axis innermost (strides (1, E, E*r)), and inductor (torch 2.11-2.13) lays out the
+    `.contiguous()` copy of it with those strides again, which `_grouped_mm` rejects ("Invalid strides/sizes"): on an
+    H100 every compiled layer failed that way.
+    """
+    return [[(lo.lhs.to(dtype).contiguous(), (lo.rhs * lo.scaling).to(dtype).contiguous()) for lo in group]
+            for group in loras]
+
+
 def _project(plan: _Plan, x: torch.Tensor, w: torch.Tensor | Fp8Weight,
-             loras: list[LoraFactor]) -> tuple[torch.Tensor, torch.Tensor | None]:
+             lora: Operands) -> tuple[torch.Tensor, torch.Tensor | None]:
     """(x_e @ W_e, the LoRA delta or None) for every sorted row; the bias and the sum are left to `_epilogue`."""
     y = _mm(plan, x, w)
     delta = None
-    for lo in loras:  # the scaling multiplies the small [E, r, out] factor, not the [T*k, out] product
-        mid = _mm(plan, x, lo.lhs.to(x.dtype).contiguous())
-        d = _mm(plan, mid, (lo.rhs * lo.scaling).to(x.dtype).contiguous())
+    for lhs, rhs in lora:
+        d = _mm(plan, _mm(plan, x, lhs), rhs)
         delta = d if delta is None else delta + d
     return y, delta
 
@@ -264,16 +280,22 @@ def experts_forward(x: torch.Tensor, router_indices: torch.Tensor, routing_weigh
     """
     num_experts = gate_up_proj.shape[0]
     t, k = router_indices.shape
+    gu_lora, dn_lora = _operands(gate_up_lora, down_lora, dtype=x.dtype) if gate_up_lora or down_lora else ([], [])
     plan = _plan(router_indices, num_experts, backend)
     # dispatch: each token's k copies gathered straight into expert order
     xs = _Dispatch.apply(x, plan.order, plan.inverse, k)
     epilogue = fused(_epilogue, x.is_cuda)
-    h = epilogue(*_project(plan, xs, gate_up_proj, gate_up_lora), gate_up_bias, plan.expert, alpha, limit)
-    out = epilogue(*_project(plan, h, down_proj, down_lora), down_bias, plan.expert)
+    h = epilogue(*_project(plan, xs, gate_up_proj, gu_lora), gate_up_bias, plan.expert, alpha, limit)
+    out = epilogue(*_project(plan, h, down_proj, dn_lora), down_bias, plan.expert)
     # combine: back to (token, slot) order, weighted sum over the k slots
     out = _Permute.apply(out, plan.inverse, plan.order).view(t, k, -1)
-    weights = _topk_weights(routing_weights, router_indices).to(out.dtype)
-    return torch.bmm(weights[:, None, :], out)[:, 0].to(x.dtype)
+    return fused(_combine, x.is_cuda)(out, _topk_weights(routing_weights, router_indices)).to(x.dtype)
+
+
+def _combine(out: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """sum_j weights[t, j] * out[t, j, :] in float32: one pass over the [T, k, H] copies each way on CUDA. As a
+    [T, 1, k] @ [T, k, H] bmm it took ~0.55 ms per layer (forward and backward) at 2,048 tokens on an H100."""
+    return (out.float() * weights.float()[..., None]).sum(1).to(out.dtype)
 
 
 def reference_experts_forward(x: torch.Tensor, router_indices: torch.Tensor, routing_weights: torch.Tensor,

@@ -16,7 +16,8 @@ Five independent parts, each on only where it is correct and available, each fal
 - loss: `model(..., labels=...)` returns the chunked cross-entropy (`loss.py`) and `logits=None`; calls without
   labels, with `fused_lm_head` (TRL's own chunked head) or with router logits go to the original forward.
 - compile (option `compile_layers`, CUDA only): every decoder layer, with the parts above inside it, runs under
-  torch.compile (one graph per layer kind, shared by the layers), fusing the elementwise work between the GEMMs and
+  torch.compile (graphs shared by the layers of a kind, split once before the MoE where the LoRA operands are
+  prepared eagerly: see `moe._operands`), fusing the elementwise work between the GEMMs and
   cutting the step's kernel launches. A layer whose forward fails to compile runs eagerly from then on, with the
   reason logged (the backward graph is compiled at the first backward: a failure there still ends the step).
 
