@@ -113,6 +113,43 @@ def test_compiled_layers_equal_eager_cuda_bf16_packed() -> None:
     assert r["loss_abs_err"] < 2e-2 and r["grad_rel_err"] < 5e-2
 
 
+def test_compiled_layers_around_grouped_mm_peft_lora_cpu_bf16(caplog) -> None:
+    """The H100 failure (every compiled layer fell back to eager on the LoRA operands' layout), at whole-layer level on
+    CPU: each decoder layer under inductor, grouped-GEMM experts with PEFT's LoRA inside, compiles without falling back
+    and gives the eager fast path's loss and LoRA gradients (bf16)."""
+    import logging
+
+    from wikigym.trainer.fast.patch import _compiled_layer_call
+
+    try:
+        torch._grouped_mm(torch.ones(16, 16, dtype=torch.bfloat16), torch.ones(1, 16, 16, dtype=torch.bfloat16),
+                          offs=torch.tensor([16], dtype=torch.int32))
+    except (RuntimeError, AttributeError) as e:
+        pytest.skip(f"no bf16 _grouped_mm on this CPU build: {e}")
+    model = tiny_lora_model(dtype="bfloat16")
+    layers = causal_lm(model).model.layers
+    params = [p for n, p in model.named_parameters() if p.requires_grad]
+    batch = _batch(packed=False)
+    assert apply_fast_path(model, FastPathOptions(moe_backend="grouped_mm")).moe == "grouped_mm"
+    runs = []
+    try:
+        for compiled in (False, True):
+            for layer in layers:
+                layer._compiled_call_impl = _compiled_layer_call(layer) if compiled else None
+            with caplog.at_level(logging.WARNING):
+                loss = model(**batch, use_cache=False).loss
+                runs.append((loss.detach().float(), torch.autograd.grad(loss, params)))
+    finally:
+        for layer in layers:
+            layer._compiled_call_impl = None
+        remove_fast_path(model)
+    assert "failed" not in caplog.text
+    (eager_loss, eager_grads), (loss, grads) = runs
+    assert abs(loss - eager_loss) < 2e-2
+    err = max((a.float() - b.float()).abs().max().item() for a, b in zip(grads, eager_grads))
+    assert err < 5e-2 * max(g.float().abs().max().item() for g in eager_grads)
+
+
 def test_compile_layers_is_cuda_only(tiny_lora) -> None:
     report = apply_fast_path(tiny_lora, FastPathOptions(compile_layers=True))
     try:
