@@ -9,6 +9,19 @@ needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(),
                                 reason="GPU path: needs CUDA (flex_attention backward, bf16 grouped GEMM, graphs)")
 
 
+def _cpu_bf16_grouped_mm() -> str:
+    """Why this torch build cannot run bf16 `_grouped_mm` on the CPU, or "" (compiled-layer checks need it there)."""
+    try:
+        torch._grouped_mm(torch.ones(16, 16, dtype=torch.bfloat16), torch.ones(1, 16, 16, dtype=torch.bfloat16),
+                          offs=torch.tensor([16], dtype=torch.int32))
+    except (RuntimeError, AttributeError) as e:
+        return f"no bf16 _grouped_mm on this CPU build: {e}"
+    return ""
+
+
+needs_cpu_bf16_grouped_mm = pytest.mark.skipif(bool(_cpu_bf16_grouped_mm()), reason=_cpu_bf16_grouped_mm() or "-")
+
+
 def tiny_lora_model(dtype: str = "float32", device: str | None = None, sliding_window: int = 8, seed: int = 0):
     from wikigym.trainer.config import LoraConfig, ModelConfig, TinyModelConfig
     from wikigym.trainer.model import attach_lora, load_model

@@ -7,7 +7,7 @@ import torch
 
 from wikigym.trainer.fast.moe import LoraFactor, experts_forward, reference_experts_forward
 
-from .conftest import needs_cuda
+from .conftest import needs_cpu_bf16_grouped_mm, needs_cuda
 
 
 def _case(device: str, dtype: torch.dtype, t: int = 37, e: int = 4, h: int = 32, i: int = 16, k: int = 2, r: int = 8):
@@ -119,15 +119,11 @@ def test_fp8_scaled_grouped_mm_equals_its_float32_emulation_cuda() -> None:
     assert float((kernel.float() - emulated.float()).norm() / emulated.float().norm()) < 1e-2
 
 
+@needs_cpu_bf16_grouped_mm
 def test_compiled_experts_take_peft_lora_layout_cpu_bf16() -> None:
     """Regression (H100, torch 2.11): inside a compiled layer, inductor laid out the contiguous copy of PEFT's
     `lora_B` (expert axis innermost) with its input's strides, and every `_grouped_mm` on it failed. The factors are
     now prepared eagerly; the compiled experts run and equal the eager ones in bf16."""
-    try:
-        torch._grouped_mm(torch.ones(16, 16, dtype=torch.bfloat16), torch.ones(1, 16, 16, dtype=torch.bfloat16),
-                          offs=torch.tensor([16], dtype=torch.int32))
-    except (RuntimeError, AttributeError) as e:
-        pytest.skip(f"no bf16 _grouped_mm on this CPU build: {e}")
     e, h, i, r, t, k = 4, 32, 16, 8, 24, 2
     g = torch.Generator().manual_seed(0)
     mk = lambda *s: (torch.randn(*s, generator=g) * 0.2).to(torch.bfloat16)

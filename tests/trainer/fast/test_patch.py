@@ -15,7 +15,7 @@ from wikigym.trainer.fast.patch import (
     remove_fast_path,
 )
 
-from .conftest import needs_cuda, tiny_lora_model
+from .conftest import needs_cpu_bf16_grouped_mm, needs_cuda, tiny_lora_model
 
 
 def _batch(device: str = "cpu", packed: bool = True) -> dict[str, torch.Tensor]:
@@ -113,6 +113,7 @@ def test_compiled_layers_equal_eager_cuda_bf16_packed() -> None:
     assert r["loss_abs_err"] < 2e-2 and r["grad_rel_err"] < 5e-2
 
 
+@needs_cpu_bf16_grouped_mm
 def test_compiled_layers_around_grouped_mm_peft_lora_cpu_bf16(caplog) -> None:
     """The H100 failure (every compiled layer fell back to eager on the LoRA operands' layout), at whole-layer level on
     CPU: each decoder layer under inductor, grouped-GEMM experts with PEFT's LoRA inside, compiles without falling back
@@ -121,11 +122,6 @@ def test_compiled_layers_around_grouped_mm_peft_lora_cpu_bf16(caplog) -> None:
 
     from wikigym.trainer.fast.patch import _compiled_layer_call
 
-    try:
-        torch._grouped_mm(torch.ones(16, 16, dtype=torch.bfloat16), torch.ones(1, 16, 16, dtype=torch.bfloat16),
-                          offs=torch.tensor([16], dtype=torch.int32))
-    except (RuntimeError, AttributeError) as e:
-        pytest.skip(f"no bf16 _grouped_mm on this CPU build: {e}")
     model = tiny_lora_model(dtype="bfloat16")
     layers = causal_lm(model).model.layers
     params = [p for n, p in model.named_parameters() if p.requires_grad]
