@@ -6,19 +6,22 @@
 #   bash benchmarks/device/pack.sh                                   # here, once
 #   run(command="bash benchmarks/device/speed_run.sh", carry=[".devpack"])
 #
-# Writes under $OUT: gpu.txt, train_throughput.json (+ train.log, profile tables), rollout_throughput.json
-# (+ rollout.log), pytest.log (the GPU tests of tests/trainer/fast).
+# Writes under $OUT (7 files; the device returns at most 8): gpu.txt, train_throughput.json (+ train.log,
+# train_profiles.log), rollout_throughput.json (+ rollout.log), pytest.log (the GPU tests of tests/trainer/fast).
 set -u
 source benchmarks/device/env.sh >/dev/null 2>&1
 export TQDM_DISABLE=1 TRANSFORMERS_VERBOSITY=error PYTHONWARNINGS=ignore
 OUT=${OUT:-runs/speed}; mkdir -p "$OUT"
 nvidia-smi --query-gpu=name --format=csv,noheader > "$OUT/gpu.txt" 2>&1
 # training: baseline and fast path with checkpointing, then without (both paths), compiled layers, profiles
-timeout "${TRAIN_S:-300}" python3 benchmarks/train_throughput.py --seq-lens 2048 --steps 3 --baseline-probe 0 \
+timeout "${TRAIN_S:-280}" python3 benchmarks/train_throughput.py --seq-lens 2048 --steps 3 --baseline-probe 0 \
   --check-seq 0 --no-checkpointing-seqs 2048,4096 --compile-layers --profile "$OUT/train_profile.txt" \
   --out "$OUT/train_throughput.json" > "$OUT/train.log" 2>&1
+# the device returns at most 8 files: the three profile tables travel as one
+for f in "$OUT"/train_profile*.txt; do [ -e "$f" ] && { echo "== $(basename "$f")"; cat "$f"; rm "$f"; }; done \
+  > "$OUT/train_profiles.log"
 # decoding: transformers' generate vs the engine, bf16 and FP8 experts, 1 and 32 streams, continuous batching
-timeout "${ROLLOUT_S:-180}" python3 benchmarks/rollout_throughput.py --baseline-new 4 --new 128 --max-len 4096 --fp8 \
+timeout "${ROLLOUT_S:-170}" python3 benchmarks/rollout_throughput.py --baseline-new 4 --new 128 --max-len 4096 --fp8 \
   --out "$OUT/rollout_throughput.json" > "$OUT/rollout.log" 2>&1
-timeout "${TEST_S:-60}" python3 -m pytest -q tests/trainer/fast -k cuda -p no:cacheprovider > "$OUT/pytest.log" 2>&1
+timeout "${TEST_S:-110}" python3 -m pytest -q tests/trainer/fast -k cuda -p no:cacheprovider > "$OUT/pytest.log" 2>&1
 tail -n 4 "$OUT"/*.log
