@@ -19,7 +19,8 @@ def _cpu_bf16_grouped_mm() -> str:
     return ""
 
 
-needs_cpu_bf16_grouped_mm = pytest.mark.skipif(bool(_cpu_bf16_grouped_mm()), reason=_cpu_bf16_grouped_mm() or "-")
+_NO_CPU_BF16_GROUPED_MM = _cpu_bf16_grouped_mm()
+needs_cpu_bf16_grouped_mm = pytest.mark.skipif(bool(_NO_CPU_BF16_GROUPED_MM), reason=_NO_CPU_BF16_GROUPED_MM or "-")
 
 
 def tiny_lora_model(dtype: str = "float32", device: str | None = None, sliding_window: int = 8, seed: int = 0):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 import torch
 
-from wikigym.trainer.fast.moe import LoraFactor, experts_forward, reference_experts_forward
+from wikigym.trainer.fast.moe import LoraFactor, experts_forward, lora_factors, reference_experts_forward
 
 from .conftest import needs_cpu_bf16_grouped_mm, needs_cuda
 
@@ -128,16 +130,17 @@ def test_compiled_experts_take_peft_lora_layout_cpu_bf16() -> None:
     g = torch.Generator().manual_seed(0)
     mk = lambda *s: (torch.randn(*s, generator=g) * 0.2).to(torch.bfloat16)
     p = [mk(e, h, 2 * i), mk(e, 2 * i), mk(e, i, h), mk(e, h)]
-    # PEFT ParamWrapper parameters: lora_A [r*E, in], lora_B [out, r*E], read the way `lora_factors` reads them
+    # PEFT ParamWrapper parameters: lora_A [r*E, in], lora_B [out, r*E]
     peft = [mk(r * e, h).requires_grad_(), mk(2 * i, r * e).requires_grad_(), mk(r * e, i).requires_grad_(),
             mk(h, r * e).requires_grad_()]
     x = mk(t, h).requires_grad_()
     idx = torch.stack([torch.randperm(e, generator=g)[:k] for _ in range(t)])
     w = torch.softmax(torch.randn(t, k, generator=g), -1).to(torch.bfloat16)
 
-    def factor(a: torch.Tensor, b: torch.Tensor) -> list[LoraFactor]:
-        b = b.reshape(b.shape[0], -1, e).permute(2, 0, 1)
-        return [LoraFactor(a.reshape(e, -1, a.shape[-1]).transpose(-2, -1), b.transpose(-2, -1), 2.0)]
+    def factor(a: torch.Tensor, b: torch.Tensor) -> list[LoraFactor]:  # read as from a PEFT ParamWrapper
+        return lora_factors(SimpleNamespace(active_adapters=["default"], num_experts=e, scaling={"default": 2.0},
+                                            lora_A={"default": SimpleNamespace(weight=a)},
+                                            lora_B={"default": SimpleNamespace(weight=b)}))
 
     def run(x: torch.Tensor) -> torch.Tensor:
         return experts_forward(x, idx, w, *p[:2], *p[2:], factor(*peft[:2]), factor(*peft[2:]), 1.702, 7.0,

@@ -22,26 +22,36 @@ log = logging.getLogger(__name__)
 _CACHE: dict[Callable[..., Any], Callable[..., Any]] = {}
 
 
+def with_eager_fallback(fn: Callable[..., Any], compiled: Callable[..., Any], what: str,
+                        reraise: tuple[type[BaseException], ...] = ()) -> Callable[..., Any]:
+    """`compiled` until a call of it fails, then `fn` for good, the reason logged once as "`what` failed". Errors in
+    `reraise` are the caller's, not the compiler's: they propagate and leave `compiled` in use. Inside a compiled
+    region `fn` itself runs, so that compilation traces it with the rest."""
+    state = {"ok": True}
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        if torch.compiler.is_compiling():
+            return fn(*args, **kwargs)
+        if state["ok"]:
+            try:
+                return compiled(*args, **kwargs)
+            except reraise:
+                raise
+            except Exception as e:  # noqa: BLE001  (no working compiler: eager is correct, only slower)
+                state["ok"] = False
+                log.warning("%s failed (%s: %s); it runs eagerly", what, type(e).__name__,
+                            str(e).splitlines()[0] if str(e) else "")
+        return fn(*args, **kwargs)
+
+    return run
+
+
 def fused(fn: Callable[..., Any], enabled: bool = True) -> Callable[..., Any]:
     """`fn` compiled (shared by every caller in the process), or `fn` itself when `enabled` is False."""
     if not enabled:
         return fn
     if fn not in _CACHE:
-        compiled = torch.compile(fn, dynamic=True, fullgraph=True)
-        state = {"ok": True}
-
-        @functools.wraps(fn)
-        def run(*args: Any, **kwargs: Any) -> Any:
-            if torch.compiler.is_compiling():  # inside a compiled region: let that compilation fuse `fn` with the rest
-                return fn(*args, **kwargs)
-            if state["ok"]:
-                try:
-                    return compiled(*args, **kwargs)
-                except Exception as e:  # noqa: BLE001  (no working compiler: eager is correct, only slower)
-                    state["ok"] = False
-                    log.warning("torch.compile of %s failed (%s: %s); running it eagerly", fn.__name__,
-                                type(e).__name__, str(e).splitlines()[0] if str(e) else "")
-            return fn(*args, **kwargs)
-
-        _CACHE[fn] = run
+        _CACHE[fn] = with_eager_fallback(fn, torch.compile(fn, dynamic=True, fullgraph=True),
+                                         f"torch.compile of {fn.__name__}")
     return _CACHE[fn]

@@ -37,6 +37,7 @@ from typing import Any
 import torch
 
 from wikigym.trainer.fast import attention as fast_attention
+from wikigym.trainer.fast.compiled import with_eager_fallback
 from wikigym.trainer.fast.loss import causal_lm_loss
 from wikigym.trainer.fast.moe import experts_forward, grouped_mm_available, lora_factors
 from wikigym.trainer.fast.norm import is_rms_norm, norm_forward
@@ -151,7 +152,7 @@ def _flex_hook(lm: Any) -> Any:
         doc = fast_attention.document_ids(pos, mask)
         fm = fast_attention.FlexMasks(doc, int(lm.config.sliding_window or 0), fast_attention.padded_length(s))
         for window in windows:
-            fm.block_mask(window)  # built here, once, so the layers only read them (and compiled layers see no mutation)
+            fm.block_mask(window)  # built once here: the layers only read them (compiled layers see no mutation)
         kwargs["attention_mask"] = {"full_attention": fm, "sliding_attention": fm}
         return args, kwargs
 
@@ -187,22 +188,8 @@ def _swap_forward(state: dict[str, Any], module: Any, forward: Any) -> None:
 def _compiled_layer_call(layer: Any) -> Any:
     """`layer`'s call under torch.compile, falling back to the eager call for good if compiling the forward fails
     (an out-of-memory error is the step's, not the compiler's: it propagates)."""
-    compiled = torch.compile(layer._call_impl)
-    state = {"ok": True}
-
-    def call(*args: Any, **kwargs: Any) -> Any:
-        if state["ok"]:
-            try:
-                return compiled(*args, **kwargs)
-            except torch.OutOfMemoryError:
-                raise
-            except Exception as e:  # noqa: BLE001  (no working compiler: eager is correct, only slower)
-                state["ok"] = False
-                log.warning("fast path: compiling %s failed (%s: %s); it runs eagerly", type(layer).__name__,
-                            type(e).__name__, str(e).splitlines()[0] if str(e) else "")
-        return layer._call_impl(*args, **kwargs)
-
-    return call
+    return with_eager_fallback(layer._call_impl, torch.compile(layer._call_impl),
+                               f"fast path: compiling {type(layer).__name__}", reraise=(torch.OutOfMemoryError,))
 
 
 def apply_fast_path(model: Any, options: FastPathOptions | None = None) -> FastPathReport:
