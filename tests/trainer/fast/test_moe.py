@@ -154,3 +154,33 @@ def test_compiled_experts_take_peft_lora_layout_cpu_bf16() -> None:
     assert torch.allclose(outs[0], outs[1], atol=2e-2, rtol=2e-2)
     for a, b in zip(*grads):
         assert torch.allclose(a, b, atol=5e-2 * b.abs().max().item() + 1e-3)
+
+
+def test_compiled_combine_inside_checkpointed_layer_keeps_checkpoint_early_stop(caplog) -> None:
+    """Non-reentrant checkpointing stops its recomputation by raising from the pack hook of the first tensor saved
+    after the ones the backward needs, which can be inside a compiled function (the MoE combine ends each layer). The
+    eager fallback must let that through: swallowing it broke every checkpointed step on the H100 ("Unexpected state:
+    target_frame.early_stop is set"). Compiled on CPU here; the gradients equal the eager combine's."""
+    from torch.utils.checkpoint import checkpoint
+
+    from wikigym.trainer.fast.compiled import fused
+    from wikigym.trainer.fast.moe import _combine
+
+    torch.manual_seed(0)
+    lin = torch.nn.Linear(16, 64)
+    w = torch.randn(32, 4)
+    x = torch.randn(32, 16)
+
+    def layer(x, combine):
+        return combine(lin(x).view(32, 4, 16), w.softmax(-1)) + x
+
+    grads = []
+    for combine in (_combine, fused(_combine, True)):
+        for _ in range(2):  # the first call compiles, the second runs the compiled function
+            lin.zero_grad()
+            xi = x.clone().requires_grad_()
+            checkpoint(layer, xi, combine, use_reentrant=False).square().sum().backward()
+        grads.append((xi.grad, lin.weight.grad.clone()))
+    assert "failed" not in caplog.text
+    for eager, compiled in zip(*grads):
+        assert torch.allclose(eager, compiled, atol=1e-5)

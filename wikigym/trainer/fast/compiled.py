@@ -17,16 +17,25 @@ import logging
 from typing import Any, Callable
 
 import torch
+import torch.utils.checkpoint
 
 log = logging.getLogger(__name__)
 _CACHE: dict[Callable[..., Any], Callable[..., Any]] = {}
 
 
-def with_eager_fallback(fn: Callable[..., Any], compiled: Callable[..., Any], what: str,
-                        reraise: tuple[type[BaseException], ...] = ()) -> Callable[..., Any]:
-    """`compiled` until a call of it fails, then `fn` for good, the reason logged once as "`what` failed". Errors in
-    `reraise` are the caller's, not the compiler's: they propagate and leave `compiled` in use. Inside a compiled
-    region `fn` itself runs, so that compilation traces it with the rest."""
+# Errors that are the caller's, not the compiler's: they propagate and leave the compiled function in use. Activation
+# checkpointing's early stop raises `_StopRecomputationError` from its pack hook, inside whatever function saves a
+# tensor once the recomputation has everything the backward needs; swallowing it (and rerunning eagerly) breaks the
+# checkpoint ("Unexpected state: target_frame.early_stop is set"), and an eager rerun after out-of-memory only runs
+# out again.
+_CALLERS_ERRORS: tuple[type[BaseException], ...] = (torch.OutOfMemoryError,) + tuple(
+    e for e in (getattr(torch.utils.checkpoint, "_StopRecomputationError", None),) if e is not None)
+
+
+def with_eager_fallback(fn: Callable[..., Any], compiled: Callable[..., Any], what: str) -> Callable[..., Any]:
+    """`compiled` until a call of it fails, then `fn` for good, the reason logged once as "`what` failed" (errors in
+    `_CALLERS_ERRORS` propagate instead). Inside a compiled region `fn` itself runs, so that compilation traces it
+    with the rest."""
     state = {"ok": True}
 
     @functools.wraps(fn)
@@ -36,7 +45,7 @@ def with_eager_fallback(fn: Callable[..., Any], compiled: Callable[..., Any], wh
         if state["ok"]:
             try:
                 return compiled(*args, **kwargs)
-            except reraise:
+            except _CALLERS_ERRORS:
                 raise
             except Exception as e:  # noqa: BLE001  (no working compiler: eager is correct, only slower)
                 state["ok"] = False

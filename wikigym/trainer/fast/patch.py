@@ -189,7 +189,7 @@ def _compiled_layer_call(layer: Any) -> Any:
     """`layer`'s call under torch.compile, falling back to the eager call for good if compiling the forward fails
     (an out-of-memory error is the step's, not the compiler's: it propagates)."""
     return with_eager_fallback(layer._call_impl, torch.compile(layer._call_impl),
-                               f"fast path: compiling {type(layer).__name__}", reraise=(torch.OutOfMemoryError,))
+                               f"fast path: compiling {type(layer).__name__}")
 
 
 def apply_fast_path(model: Any, options: FastPathOptions | None = None) -> FastPathReport:
