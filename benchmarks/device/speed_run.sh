@@ -6,8 +6,9 @@
 #   bash benchmarks/device/pack.sh                                   # here, once
 #   run(command="bash benchmarks/device/speed_run.sh", carry=[".devpack"])
 #
-# Writes under $OUT (7 files; the device returns at most 8): gpu.txt, train_throughput.json (+ train.log,
-# train_profiles.log), rollout_throughput.json (+ rollout.log), pytest.log (the GPU tests of tests/trainer/fast).
+# Writes under $OUT (7 files, 8 with the decode profile; the device returns at most 8): gpu.txt, train_throughput.json
+# (+ train.log, train_profiles.log), rollout_throughput.json (+ rollout.log), decode_profile.log, pytest.log (the GPU
+# tests of tests/trainer/fast).
 set -u
 source benchmarks/device/env.sh >/dev/null 2>&1
 export TQDM_DISABLE=1 TRANSFORMERS_VERBOSITY=error PYTHONWARNINGS=ignore
@@ -23,5 +24,10 @@ for f in "$OUT"/train_profile*.txt; do [ -e "$f" ] && { echo "== $(basename "$f"
 # decoding: transformers' generate vs the engine, bf16 and FP8 experts, 1 and 32 streams, continuous batching
 timeout "${ROLLOUT_S:-170}" python3 benchmarks/rollout_throughput.py --baseline-new 4 --new 128 --max-len 4096 --fp8 \
   --out "$OUT/rollout_throughput.json" > "$OUT/rollout.log" 2>&1
+# optional (DECODE_PROFILE_S > 0): where one decode step's time goes, 1 and 32 slots (kernel tables in the log)
+if [ "${DECODE_PROFILE_S:-0}" -gt 0 ]; then
+  timeout "$DECODE_PROFILE_S" python3 benchmarks/rollout_throughput.py --skip-baseline --max-len 4096 \
+    --profile /tmp/decode_profile > "$OUT/decode_profile.log" 2>&1
+fi
 timeout "${TEST_S:-110}" python3 -m pytest -q tests/trainer/fast -k cuda -p no:cacheprovider > "$OUT/pytest.log" 2>&1
 tail -n 4 "$OUT"/*.log
