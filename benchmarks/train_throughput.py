@@ -146,6 +146,13 @@ def compiled_layers(model: Any, opt: Any, args: argparse.Namespace, seqs: list[i
                 break
         if args.profile and res[key] and not res[key][0]["oom"]:
             profile_step(model, opt, seqs[0], args.profile.with_suffix(".compiled_layers.txt"))
+        # the same with checkpointing (whether the compiled layers run inside transformers' checkpoint at all depends
+        # on how its version wraps the layer: compare with fast_runs at this length)
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        r = time_steps(model, opt, seqs[0], args.steps, 2)
+        res["fast_runs_compiled_layers_checkpointed"] = [r]
+        print("fast_runs_compiled_layers_checkpointed", r, flush=True)
+        model.gradient_checkpointing_disable()
     except Exception as e:  # noqa: BLE001  (an experiment: its failure is a result)
         res[key].append({"error": f"{type(e).__name__}: {e}"[:800]})
         print(key, res[key][-1], flush=True)
