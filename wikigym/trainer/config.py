@@ -78,10 +78,10 @@ class FastConfig(_Config):
                                         "per-expert loop).")
     norm: bool = Field(True, description="RMSNorm as one fused forward and one fused backward kernel (torch.compile "
                                          "on CUDA), saving only its input for the backward.")
-    compile_layers: bool = Field(False, description="Each decoder layer under torch.compile (CUDA; graphs shared "
-                                                    "by the layers of a kind, split before the MoE): fuses the "
-                                                    "elementwise work between the kernels above; the first steps "
-                                                    "pay the compilation.")
+    compile_layers: bool = Field(False, description="Each decoder layer's attention and MoE blocks under "
+                                                    "torch.compile (CUDA; graphs shared by the layers, also inside "
+                                                    "gradient checkpointing): fuses the elementwise work between the "
+                                                    "kernels above; the first steps pay the compilation.")
     chunked_loss: bool = Field(True, description="Chunked cross-entropy when the model is called with labels (TRL's "
                                                  "trainers use their own fused LM head).")
     loss_chunk_size: int = Field(2048, description="Tokens per chunk of the chunked cross-entropy.")

@@ -15,11 +15,15 @@ Five independent parts, each on only where it is correct and available, each fal
 - norm: every RMSNorm runs as one fused forward and one fused backward kernel (`norm.py`), saving only its input.
 - loss: `model(..., labels=...)` returns the chunked cross-entropy (`loss.py`) and `logits=None`; calls without
   labels, with `fused_lm_head` (TRL's own chunked head) or with router logits go to the original forward.
-- compile (option `compile_layers`, CUDA only): every decoder layer, with the parts above inside it, runs under
-  torch.compile (graphs shared by the layers of a kind, split once before the MoE where the LoRA operands are
-  prepared eagerly: see `moe._operands`), fusing the elementwise work between the GEMMs and
-  cutting the step's kernel launches. A layer whose forward fails to compile runs eagerly from then on, with the
-  reason logged (the backward graph is compiled at the first backward: a failure there still ends the step).
+- compile (option `compile_layers`, CUDA only): every decoder layer's attention block and MoE block, with the parts
+  above inside them, run under torch.compile (graphs shared by the layers, the MoE's split once where the LoRA
+  operands are prepared eagerly: see `moe._operands`), fusing the elementwise work between the GEMMs and cutting the
+  step's kernel launches. The blocks, not the whole layer: transformers' gradient checkpointing wraps the layer
+  (its `__call__` or, in newer versions, its `forward`) in `torch.utils.checkpoint`, which dynamo does not enter, so
+  a compiled layer ran eagerly under checkpointing; the blocks are called inside the checkpointed function and run
+  compiled in its forward and its recomputation alike. A block whose forward fails to compile runs eagerly from then
+  on, with the reason logged (the backward graph is compiled at the first backward: a failure there still ends the
+  step).
 
 `remove_fast_path(model)` restores everything; `compare_with_eager(model, batch)` runs the same batch both ways and
 reports the largest differences in hidden states, loss and trainable-parameter gradients.
@@ -185,11 +189,16 @@ def _swap_forward(state: dict[str, Any], module: Any, forward: Any) -> None:
     module.forward = types.MethodType(forward, module)
 
 
-def _compiled_layer_call(layer: Any) -> Any:
-    """`layer`'s call under torch.compile, falling back to the eager call for good if compiling the forward fails
+def compiled_blocks(lm: Any) -> list[Any]:
+    """The modules `compile_layers` compiles: each decoder layer's attention block and MoE block."""
+    return [block for layer in lm.model.layers for block in (layer.self_attn, layer.mlp)]
+
+
+def _compiled_call(module: Any) -> Any:
+    """`module`'s call under torch.compile, falling back to the eager call for good if compiling the forward fails
     (an out-of-memory error is the step's, not the compiler's: it propagates)."""
-    return with_eager_fallback(layer._call_impl, torch.compile(layer._call_impl),
-                               f"fast path: compiling {type(layer).__name__}")
+    return with_eager_fallback(module._call_impl, torch.compile(module._call_impl),
+                               f"fast path: compiling {type(module).__name__}")
 
 
 def apply_fast_path(model: Any, options: FastPathOptions | None = None) -> FastPathReport:
@@ -261,9 +270,9 @@ def apply_fast_path(model: Any, options: FastPathOptions | None = None) -> FastP
     else:
         report.loss = "off: disabled in options"
     if options.compile_layers and device.type == "cuda":
-        for layer in lm.model.layers:
-            layer._compiled_call_impl = _compiled_layer_call(layer)
-        state["compiled"] = list(lm.model.layers)
+        state["compiled"] = compiled_blocks(lm)
+        for block in state["compiled"]:
+            block._compiled_call_impl = _compiled_call(block)
         report.compile = "compiled"
     else:
         report.compile = "off: CUDA only" if options.compile_layers else "off: disabled in options"
@@ -282,8 +291,8 @@ def remove_fast_path(model: Any) -> None:
     if "attn_hook" in state:
         state["attn_hook"].remove()
         lm.config._attn_implementation = state["attn_impl"]
-    for layer in state.get("compiled", []):
-        layer._compiled_call_impl = None
+    for block in state.get("compiled", []):
+        block._compiled_call_impl = None
     for module, fwd in reversed(state.get("forwards", [])):
         if fwd is None:
             module.__dict__.pop("forward", None)
