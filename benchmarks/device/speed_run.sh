@@ -29,5 +29,5 @@ if [ "${DECODE_PROFILE_S:-0}" -gt 0 ]; then
   timeout "$DECODE_PROFILE_S" python3 benchmarks/rollout_throughput.py --skip-baseline --max-len 4096 \
     --profile /tmp/decode_profile > "$OUT/decode_profile.log" 2>&1
 fi
-timeout "${TEST_S:-110}" python3 -m pytest -q tests/trainer/fast -k cuda -p no:cacheprovider > "$OUT/pytest.log" 2>&1
+timeout "${TEST_S:-110}" python3 -m pytest -q tests/trainer/fast -k "${TEST_K:-cuda}" -p no:cacheprovider > "$OUT/pytest.log" 2>&1
 tail -n 4 "$OUT"/*.log
