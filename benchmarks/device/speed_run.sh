@@ -16,7 +16,8 @@ OUT=${OUT:-runs/speed}; mkdir -p "$OUT"
 nvidia-smi --query-gpu=name --format=csv,noheader > "$OUT/gpu.txt" 2>&1
 # training: baseline and fast path with checkpointing, then without (both paths), compiled layers, profiles
 timeout "${TRAIN_S:-280}" python3 benchmarks/train_throughput.py --seq-lens 2048 --steps 3 --baseline-probe 0 \
-  --check-seq 0 --no-checkpointing-seqs 2048,4096 --compile-layers --profile "$OUT/train_profile.txt" \
+  --check-seq 0 --no-checkpointing-seqs "${NOCKPT_SEQS:-2048,4096}" --compile-layers \
+  $([ "${PROFILE:-1}" = 1 ] && echo --profile "$OUT/train_profile.txt") \
   --out "$OUT/train_throughput.json" > "$OUT/train.log" 2>&1
 # the device returns at most 8 files: the three profile tables travel as one
 for f in "$OUT"/train_profile*.txt; do [ -e "$f" ] && { echo "== $(basename "$f")"; cat "$f"; rm "$f"; }; done \
