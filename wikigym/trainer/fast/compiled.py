@@ -6,8 +6,8 @@ graph, and the SwiGLU's forward and backward a large share of a training step's 
 returns `fn` compiled with dynamic shapes (once per process and function), on CUDA only; where compilation is
 unavailable or fails at the first call, the eager `fn` runs from then on (the same numbers, only slower).
 
-What it does not do: compile whole layers (that is the `compile_layers` option, patch.py, inside which these
-functions trace as plain ops) or the decode engine's steps (the KV-cache writes and CUDA graphs there are its own).
+What it does not do: compile whole attention and MoE blocks (that is the `compile_layers` option, patch.py, inside
+which these functions trace as plain ops) or the decode engine's steps (the KV-cache writes and CUDA graphs there are its own).
 """
 
 from __future__ import annotations
