@@ -146,8 +146,8 @@ def compiled_layers(model: Any, opt: Any, args: argparse.Namespace, seqs: list[i
                 break
         if args.profile and res[key] and not res[key][0]["oom"]:
             profile_step(model, opt, seqs[0], args.profile.with_suffix(".compiled_layers.txt"))
-        # the same with checkpointing (whether the compiled layers run inside transformers' checkpoint at all depends
-        # on how its version wraps the layer: compare with fast_runs at this length)
+        # the same with checkpointing (the blocks run compiled in the forward and the recomputation: compare with
+        # fast_runs at this length)
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         r = time_steps(model, opt, seqs[0], args.steps, 2)
         res["fast_runs_compiled_layers_checkpointed"] = [r]

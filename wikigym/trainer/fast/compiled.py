@@ -7,7 +7,8 @@ returns `fn` compiled with dynamic shapes (once per process and function), on CU
 unavailable or fails at the first call, the eager `fn` runs from then on (the same numbers, only slower).
 
 What it does not do: compile whole attention and MoE blocks (that is the `compile_layers` option, patch.py, inside
-which these functions trace as plain ops) or the decode engine's steps (the KV-cache writes and CUDA graphs there are its own).
+which these functions trace as plain ops) or the decode engine's steps (the KV-cache writes and CUDA graphs there are
+its own).
 """
 
 from __future__ import annotations
