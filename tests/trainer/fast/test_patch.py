@@ -52,6 +52,25 @@ def test_patched_equals_eager_under_checkpointing_cpu() -> None:
     r = compare_with_eager(model, _batch(packed=True), FastPathOptions(moe_backend="segment"))
     assert r["loss_abs_err"] < 1e-5 and r["grad_rel_err"] < 1e-5 and r["grads_compared"] == 24
 
+def test_fused_functions_compiled_under_checkpointing_cpu(monkeypatch, caplog) -> None:
+    """The fast path as it runs on CUDA, where the small elementwise chains (`compiled.fused`: the experts' epilogue and
+    k-slot combine, RMSNorm's forward and backward) are compiled, here compiled on CPU, under the trainer's
+    checkpointing: equal to eager, and nothing falls back. The recomputation's early stop raises inside whichever
+    compiled function saves a tensor last; when the fallback swallowed it, every checkpointed step failed on the
+    H100."""
+    import logging
+
+    from wikigym.trainer.fast import attention, compiled, moe, norm
+
+    monkeypatch.setattr(compiled, "_CACHE", {})
+    for module in (attention, moe, norm):
+        monkeypatch.setattr(module, "fused", lambda fn, enabled=True: compiled.fused(fn, True))
+    model = _checkpointed(tiny_lora_model(), True)
+    with caplog.at_level(logging.WARNING):
+        r = compare_with_eager(model, _batch(packed=True), FastPathOptions(moe_backend="segment"))
+    assert "failed" not in caplog.text and len(compiled._CACHE) >= 3
+    assert r["loss_abs_err"] < 1e-5 and r["grad_rel_err"] < 1e-5 and r["grads_compared"] == 24
+
 
 def test_full_finetuning_without_peft_cpu() -> None:
     """`lora: null` SFT patches the bare causal LM: the grouped experts return the base expert weights' gradients
