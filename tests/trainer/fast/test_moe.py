@@ -184,3 +184,22 @@ def test_compiled_combine_inside_checkpointed_layer_keeps_checkpoint_early_stop(
     assert "failed" not in caplog.text
     for eager, compiled in zip(*grads):
         assert torch.allclose(eager, compiled, atol=1e-5)
+
+
+@pytest.mark.parametrize("tokens", [1, 3, 37])
+def test_compiled_routing_plan_equals_eager(tokens: int) -> None:
+    """The routing plan is compiled on CUDA (`fused`; eager it is ~10 tiny kernels per layer of a decode step): the
+    compiled one (here on CPU) gives the eager one's permutation, inverse, sorted experts and offsets, with experts no
+    token picks and one token per step as in decoding."""
+    from wikigym.trainer.fast.compiled import fused
+    from wikigym.trainer.fast.moe import _routing
+
+    g = torch.Generator().manual_seed(tokens)
+    idx = torch.stack([torch.randperm(32, generator=g)[:4] for _ in range(tokens)])
+    for num_experts in (32, 40):
+        eager = _routing(idx.reshape(-1), num_experts)
+        compiled = fused(_routing, True)(idx.reshape(-1), num_experts)
+        for a, b in zip(eager, compiled):
+            assert a.dtype == b.dtype and torch.equal(a, b)
+        order, inverse, expert, offs, counts = eager
+        assert torch.equal(order[inverse], torch.arange(tokens * 4)) and int(offs[-1]) == tokens * 4

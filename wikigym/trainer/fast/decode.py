@@ -206,29 +206,33 @@ class DecodeEngine:
         qkv = F.linear(h, w, b)
         return qkv.split([self.q_dim, self.kv_dim, self.kv_dim], dim=-1)
 
-    def _attn_decode(self, i: int, layer: Any, h: torch.Tensor, pos: torch.Tensor, cos: torch.Tensor,
-                     sin: torch.Tensor, length: int) -> torch.Tensor:
+    def _cache_cells(self, pos: torch.Tensor, length: int) -> dict[int | None, tuple[torch.Tensor, torch.Tensor]]:
+        """For each attention kind (its sliding window, None for full attention): the cache cell each slot's new key
+        and value go to, and which cells its query may read ([b, cells]). The same for every layer of a kind, so
+        computed once per step, not per layer (a handful of tiny kernels each, which bound a one-stream step)."""
+        cells: dict[int | None, tuple[torch.Tensor, torch.Tensor]] = {}
+        for window in set(self.kinds):
+            if window:
+                j = torch.arange(window, device=pos.device)[None]
+                held = pos[:, None] - torch.remainder(pos[:, None] - j, window)  # position held in ring cell j
+                cells[window] = (pos % window, held >= 0)
+            else:
+                cells[window] = (pos, torch.arange(length, device=pos.device)[None] <= pos[:, None])
+        return cells
+
+    def _attn_decode(self, i: int, layer: Any, h: torch.Tensor, rows: torch.Tensor, cell: torch.Tensor,
+                     valid: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, length: int) -> torch.Tensor:
         b = h.shape[0]
         at = layer.self_attn
         q, k, v = self._qkv(i, h)
         q = self.rope(q.reshape(b, self.n_heads, self.head_dim), cos[:, None], sin[:, None])
         k = self.rope(k.reshape(b, self.n_kv, self.head_dim), cos[:, None], sin[:, None])
         v = v.reshape(b, self.n_kv, self.head_dim)
-        rows = torch.arange(b, device=h.device)
-        window = self.kinds[i]
         kc, vc = self.k_cache[i], self.v_cache[i]
-        if window:
-            kc[rows, :, pos % window] = k
-            vc[rows, :, pos % window] = v
-            keys, vals = kc[:b], vc[:b]
-            j = torch.arange(window, device=h.device)[None]
-            held = pos[:, None] - torch.remainder(pos[:, None] - j, window)  # position held in ring cell j
-            valid = held >= 0
-        else:
-            kc[rows, :, pos] = k
-            vc[rows, :, pos] = v
-            keys, vals = kc[:b, :, :length], vc[:b, :, :length]
-            valid = torch.arange(length, device=h.device)[None] <= pos[:, None]
+        kc[rows, :, cell] = k
+        vc[rows, :, cell] = v
+        cells = self.kinds[i] or length  # a ring of `window` cells, or the first `length` positions
+        keys, vals = kc[:b, :, :cells], vc[:b, :, :cells]
         g = self.n_heads // self.n_kv
         out = self.attend(q.view(b, self.n_kv, g, self.head_dim), keys, vals, valid, at.sinks, float(at.scaling))
         return at.o_proj(out.reshape(b, self.n_heads * self.head_dim))
@@ -248,9 +252,10 @@ class DecodeEngine:
         tok, pos = self.tokens[:b], self.pos[:b]
         x = self.lm.model.embed_tokens(tok)
         cos, sin = self.cos[pos], self.sin[pos]
+        rows, cells = torch.arange(b, device=tok.device), self._cache_cells(pos, length)
         for i, layer in enumerate(self.layers):
-            x = x + self._attn_decode(i, layer, self.norm(x, layer.input_layernorm.weight, self.eps), pos, cos, sin,
-                                      length)
+            h = self.norm(x, layer.input_layernorm.weight, self.eps)
+            x = x + self._attn_decode(i, layer, h, rows, *cells[self.kinds[i]], cos, sin, length)
             x = x + self._moe(i, layer, self.norm(x, layer.post_attention_layernorm.weight, self.eps))
         return self.lm.lm_head(self.norm(x, self.lm.model.norm.weight, self.eps)).float()
 

@@ -181,15 +181,21 @@ class _Dispatch(torch.autograd.Function):
         return dx, None, None, None
 
 
-def _plan(router_indices: torch.Tensor, num_experts: int, backend: str) -> _Plan:
-    flat = router_indices.reshape(-1)
+def _routing(flat: torch.Tensor, num_experts: int) -> tuple[torch.Tensor, ...]:
+    """The (token, slot) copies `flat` [T*k] in expert order: (order, inverse, expert of each sorted copy, end offset
+    of each expert's rows as int32, rows per expert), without a host sync. Compiled on CUDA (`fused`): eager it is
+    ~10 tiny kernels per layer, a large share of a one-stream decode step."""
     order = torch.argsort(flat, stable=True)
     inverse = torch.empty_like(order)
     inverse[order] = torch.arange(order.numel(), device=order.device)
-    expert = flat[order]
     counts = torch.zeros(num_experts, dtype=torch.int64, device=flat.device)
-    counts.scatter_add_(0, flat.to(torch.int64), torch.ones_like(flat, dtype=torch.int64))  # no host sync
-    offs = torch.cumsum(counts, 0).to(torch.int32)
+    counts.scatter_add_(0, flat.to(torch.int64), torch.ones_like(flat, dtype=torch.int64))
+    return order, inverse, flat[order], torch.cumsum(counts, 0).to(torch.int32), counts
+
+
+def _plan(router_indices: torch.Tensor, num_experts: int, backend: str) -> _Plan:
+    flat = router_indices.reshape(-1)
+    order, inverse, expert, offs, counts = fused(_routing, flat.is_cuda)(flat, num_experts)
     plan = _Plan(order, inverse, expert, offs, backend)
     if backend == "segment":
         starts = offs.to(torch.int64) - counts
