@@ -201,5 +201,5 @@ def test_compiled_routing_plan_equals_eager(tokens: int) -> None:
         compiled = fused(_routing, True)(idx.reshape(-1), num_experts)
         for a, b in zip(eager, compiled):
             assert a.dtype == b.dtype and torch.equal(a, b)
-        order, inverse, expert, offs, counts = eager
+        order, inverse, _, offs, _ = eager
         assert torch.equal(order[inverse], torch.arange(tokens * 4)) and int(offs[-1]) == tokens * 4
