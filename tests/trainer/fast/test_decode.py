@@ -36,6 +36,24 @@ def test_greedy_equals_transformers_generate_with_more_prompts_than_slots(tiny_p
     assert out == [_hf_greedy(tiny_plain, p, 12) for p in PROMPTS]
 
 
+def test_greedy_equals_generate_with_every_fused_function_compiled(tiny_plain, monkeypatch, caplog) -> None:
+    """The engine as it runs on CUDA, where its own fused pieces (RMSNorm, RoPE, the sink softmax) and the MoE's
+    (routing plan, projection epilogues, k-slot combine) are compiled: here all of them compiled on CPU, and the
+    greedy tokens still equal transformers' generate, with nothing falling back."""
+    import logging
+
+    from wikigym.trainer.fast import compiled, moe
+    from wikigym.trainer.fast.decode import DecodeEngine
+
+    monkeypatch.setattr(compiled, "_CACHE", {})
+    monkeypatch.setattr(moe, "fused", lambda fn, enabled=True: compiled.fused(fn, True))
+    with caplog.at_level(logging.WARNING):
+        engine = DecodeEngine(tiny_plain, max_batch=2, max_len=96, min_len_bucket=16, compile=True)
+        out = engine.generate(PROMPTS[:3], max_new_tokens=8, temperature=0)
+    assert "failed" not in caplog.text and len(compiled._CACHE) >= 6
+    assert out == [_hf_greedy(tiny_plain, p, 8) for p in PROMPTS[:3]]
+
+
 def test_prefill_together_with_one_request_done_at_once(tiny_plain) -> None:
     """All prompts are prefilled in one forward; one stops on its first token, so the later ones' caches move down a
     slot, and every answer still equals generate's (cut at the stop token)."""
