@@ -23,6 +23,17 @@ _NO_CPU_BF16_GROUPED_MM = _cpu_bf16_grouped_mm()
 needs_cpu_bf16_grouped_mm = pytest.mark.skipif(bool(_NO_CPU_BF16_GROUPED_MM), reason=_NO_CPU_BF16_GROUPED_MM or "-")
 
 
+def compile_fused_on_cpu(monkeypatch, *modules):
+    """Make `compiled.fused` compile on CPU too for `modules` (they call `fused(fn, x.is_cuda)`), as it does on CUDA,
+    with an empty cache; returns the `compiled` module, whose `_CACHE` then holds what was compiled."""
+    from wikigym.trainer.fast import compiled
+
+    monkeypatch.setattr(compiled, "_CACHE", {})
+    for module in modules:
+        monkeypatch.setattr(module, "fused", lambda fn, enabled=True: compiled.fused(fn, True))
+    return compiled
+
+
 def tiny_lora_model(dtype: str = "float32", device: str | None = None, sliding_window: int = 8, seed: int = 0):
     from wikigym.trainer.config import LoraConfig, ModelConfig, TinyModelConfig
     from wikigym.trainer.model import attach_lora, load_model

@@ -7,7 +7,7 @@ import threading
 import pytest
 import torch
 
-from .conftest import needs_cuda
+from .conftest import compile_fused_on_cpu, needs_cuda
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +42,10 @@ def test_greedy_equals_generate_with_every_fused_function_compiled(tiny_plain, m
     greedy tokens still equal transformers' generate, with nothing falling back."""
     import logging
 
-    from wikigym.trainer.fast import compiled, moe
+    from wikigym.trainer.fast import moe
     from wikigym.trainer.fast.decode import DecodeEngine
 
-    monkeypatch.setattr(compiled, "_CACHE", {})
-    monkeypatch.setattr(moe, "fused", lambda fn, enabled=True: compiled.fused(fn, True))
+    compiled = compile_fused_on_cpu(monkeypatch, moe)
     with caplog.at_level(logging.WARNING):
         engine = DecodeEngine(tiny_plain, max_batch=2, max_len=96, min_len_bucket=16, compile=True)
         out = engine.generate(PROMPTS[:3], max_new_tokens=8, temperature=0)

@@ -15,7 +15,7 @@ from wikigym.trainer.fast.patch import (
     remove_fast_path,
 )
 
-from .conftest import needs_cpu_bf16_grouped_mm, needs_cuda, tiny_lora_model
+from .conftest import compile_fused_on_cpu, needs_cpu_bf16_grouped_mm, needs_cuda, tiny_lora_model
 
 
 def _batch(device: str = "cpu", packed: bool = True) -> dict[str, torch.Tensor]:
@@ -60,11 +60,9 @@ def test_fused_functions_compiled_under_checkpointing_cpu(monkeypatch, caplog) -
     H100."""
     import logging
 
-    from wikigym.trainer.fast import attention, compiled, moe, norm
+    from wikigym.trainer.fast import attention, moe, norm
 
-    monkeypatch.setattr(compiled, "_CACHE", {})
-    for module in (attention, moe, norm):
-        monkeypatch.setattr(module, "fused", lambda fn, enabled=True: compiled.fused(fn, True))
+    compiled = compile_fused_on_cpu(monkeypatch, attention, moe, norm)
     model = _checkpointed(tiny_lora_model(), True)
     with caplog.at_level(logging.WARNING):
         r = compare_with_eager(model, _batch(packed=True), FastPathOptions(moe_backend="segment"))
