@@ -5,8 +5,9 @@ tensors, gradient checkpointing), one optimizer (fused AdamW on the LoRA paramet
 1. baseline: the model as transformers + PEFT build it, at `--baseline-seq` tokens (and a probe of `--baseline-probe`
    tokens, which recorded out-of-memory on the issue's H100);
 2. correctness: `compare_with_eager` on a packed batch (hidden states, loss, every LoRA gradient, fast vs eager);
-3. fast path: `apply_fast_path` (flex attention with sinks, grouped-GEMM MoE with LoRA inside, chunked CE) at each
-   `--seq-lens` length until one runs out of memory.
+3. fast path, as `wikigym sft` trains by default: `apply_fast_path` (flex attention with sinks, grouped-GEMM MoE with
+   LoRA inside, chunked CE, compiled attention and MoE blocks) and `gradient_checkpointing: auto` (as few layers
+   checkpointed as fit this GPU's memory at that length) at each `--seq-lens` length until one runs out of memory.
 Tokens/s = tokens per optimizer step / median step time (forward + backward + AdamW step, synchronised).
 
 Usage (on one GPU): `python benchmarks/train_throughput.py --out benchmarks/results/train_throughput.json`
@@ -89,25 +90,35 @@ def time_steps(model: Any, opt: Any, seq: int, steps: int, warmup: int) -> dict[
             "tokens_per_s": round(seq / med, 1), "peak_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2)}
 
 
+def use_plan(model: Any, plan: Any) -> int:
+    """Checkpoint the layers `plan` names (as the trainer does when training starts); returns how many."""
+    from wikigym.trainer.checkpointing import apply_plan
+
+    if not plan.enabled:
+        model.gradient_checkpointing_disable()
+        return 0
+    model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    return apply_plan(model, plan)
+
+
 def no_checkpointing(model: Any, opt: Any, args: argparse.Namespace, seqs: list[int], res: dict[str, Any]) -> None:
     """Both paths again without gradient checkpointing (no forward recomputed in the backward), where memory allows;
-    with `--checkpoint-every N` the fast path first checkpointing every Nth layer only.
+    with `--checkpoint-every N` the fast path first checkpointing every Nth layer only; then every layer.
 
     Checkpointing costs about a third of a step; at short sequences the 20b's activations fit without it. The
     baseline is rebuilt as transformers + PEFT (fast path undone) so both ratios compare like with like. Each run is
     saved into `res` (and `--out`) as it ends: a run cut off by its time limit keeps what it measured.
     """
+    from wikigym.trainer.checkpointing import plan_checkpointing
     from wikigym.trainer.fast.patch import remove_fast_path
-    from wikigym.trainer.sft import checkpoint_layers
 
-    for every in sorted({args.checkpoint_every, 0} - {1}, reverse=True):  # every Nth layer, then none
-        key = f"fast_runs_checkpoint_every_{every}" if every else "fast_runs_no_checkpointing"
-        if every:
-            res[f"checkpointed_layers_every_{every}"] = checkpoint_layers(model, every)
-        else:
-            model.gradient_checkpointing_disable()
+    for every in sorted({args.checkpoint_every, 0} - {1}, reverse=True) + [1]:  # every Nth layer, none, all
+        key = {0: "fast_runs_no_checkpointing", 1: "fast_runs_checkpointed"}.get(every,
+                                                                                 f"fast_runs_checkpoint_every_{every}")
+        done = use_plan(model, plan_checkpointing(model, every > 0, max(every, 1), seqs[0]))
+        res[key.replace("fast_runs", "checkpointed_layers")] = done
         res[key] = []
-        for seq in seqs:
+        for seq in seqs[:1] if every == 1 else seqs:
             r = time_steps(model, opt, seq, args.steps if seq < 16384 else args.long_steps, 1)
             res[key].append(r)
             print(key, r, flush=True)
@@ -122,21 +133,23 @@ def no_checkpointing(model: Any, opt: Any, args: argparse.Namespace, seqs: list[
         res["baseline_runs_no_checkpointing"] = [base]
         print("baseline, no checkpointing", base, flush=True)
         save(args.out, res)
-    if args.compile_layers:
-        compiled_layers(model, opt, args, seqs, res)
+    if args.eager_blocks:
+        eager_blocks(model, opt, args, seqs, res)
     model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
 
 
-def compiled_layers(model: Any, opt: Any, args: argparse.Namespace, seqs: list[int], res: dict[str, Any]) -> None:
-    """The fast path without checkpointing with `compile_layers` on (each decoder layer under torch.compile). A
-    failure is recorded, not raised; the fast path is put back without it afterwards."""
+def eager_blocks(model: Any, opt: Any, args: argparse.Namespace, seqs: list[int], res: dict[str, Any]) -> None:
+    """The fast path with `compile_layers` off (the attention and MoE blocks eager, only the small fused functions
+    compiled), without checkpointing and then with it: what compiling the blocks buys. A failure is recorded, not
+    raised; the default fast path is put back afterwards."""
     from wikigym.trainer.fast.patch import FastPathOptions, apply_fast_path
 
-    key = "fast_runs_compiled_layers_no_checkpointing"
+    key = "fast_runs_eager_blocks_no_checkpointing"
     res[key] = []
     t0 = time.time()
     try:
-        res["fast_path_compiled_layers"] = apply_fast_path(model, FastPathOptions(compile_layers=True)).to_dict()
+        model.gradient_checkpointing_disable()
+        res["fast_path_eager_blocks"] = apply_fast_path(model, FastPathOptions(compile_layers=False)).to_dict()
         for seq in seqs:
             r = time_steps(model, opt, seq, args.steps, 2)
             res[key].append(r)
@@ -145,14 +158,11 @@ def compiled_layers(model: Any, opt: Any, args: argparse.Namespace, seqs: list[i
             if r["oom"]:
                 break
         if args.profile and res[key] and not res[key][0]["oom"]:
-            profile_step(model, opt, seqs[0], args.profile.with_suffix(".compiled_layers.txt"))
-        # the same with checkpointing (the blocks run compiled in the forward and the recomputation: compare with
-        # fast_runs at this length)
+            profile_step(model, opt, seqs[0], args.profile.with_suffix(".eager_blocks.txt"))
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-        r = time_steps(model, opt, seqs[0], args.steps, 2)
-        res["fast_runs_compiled_layers_checkpointed"] = [r]
-        print("fast_runs_compiled_layers_checkpointed", r, flush=True)
-        model.gradient_checkpointing_disable()
+        r = time_steps(model, opt, seqs[0], args.steps, 1)
+        res["fast_runs_eager_blocks_checkpointed"] = [r]
+        print("fast_runs_eager_blocks_checkpointed", r, flush=True)
     except Exception as e:  # noqa: BLE001  (an experiment: its failure is a result)
         res[key].append({"error": f"{type(e).__name__}: {e}"[:800]})
         print(key, res[key][-1], flush=True)
@@ -206,12 +216,13 @@ def main() -> None:
     ap.add_argument("--checkpoint-every", type=int, default=0,
                     help="with --no-checkpointing-seqs: first time the fast path checkpointing every Nth layer only "
                          "(train.checkpoint_every)")
-    ap.add_argument("--compile-layers", action="store_true",
-                    help="with --no-checkpointing-seqs: also time the fast path with each decoder layer compiled")
+    ap.add_argument("--eager-blocks", action="store_true",
+                    help="with --no-checkpointing-seqs: also time the fast path with compile_layers off")
     args = ap.parse_args()
 
     import transformers
 
+    from wikigym.trainer.checkpointing import plan_checkpointing
     from wikigym.trainer.fast.patch import apply_fast_path, compare_with_eager
 
     t0 = time.time()
@@ -223,7 +234,8 @@ def main() -> None:
         "device": torch.cuda.get_device_name(), "torch": torch.__version__, "transformers": transformers.__version__,
         "model": f"gpt-oss-20b architecture, random bf16 weights, {model.config.num_hidden_layers} layers",
         "lora": "r=16 alpha=32 on q/k/v/o_proj and mlp.experts.gate_up_proj/down_proj (PEFT target_parameters)",
-        "trainable_parameters": sum(p.numel() for p in params), "gradient_checkpointing": True,
+        "trainable_parameters": sum(p.numel() for p in params),
+        "gradient_checkpointing": "baseline: every layer; fast path: auto (fast_runs[].checkpointing)",
         "baseline": "transformers + PEFT as built (attn eager, experts_implementation "
                     f"{getattr(model.config, '_experts_implementation', None)!r}, full logits + transformers' loss)",
         "build_s": round(time.time() - t0, 1),
@@ -251,10 +263,13 @@ def main() -> None:
     report = apply_fast_path(model)
     result["fast_path"] = report.to_dict()
     print("fast path", report.to_dict(), flush=True)
-    runs = []
+    runs, plans = [], {}
     for seq in [int(s) for s in args.seq_lens.split(",") if s]:
         steps = args.steps if seq < 16384 else args.long_steps
-        r = time_steps(model, opt, seq, steps, 1)
+        plans[seq] = plan_checkpointing(model, "auto", 1, seq, report)
+        use_plan(model, plans[seq])
+        print("checkpointing", seq, plans[seq].reason, flush=True)
+        r = {**time_steps(model, opt, seq, steps, 2 if seq < 16384 else 1), "checkpointing": plans[seq].to_dict()}
         runs.append(r)
         result["fast_runs"] = runs
         print("fast", r, flush=True)
@@ -263,6 +278,7 @@ def main() -> None:
             break
     result["fast_runs"] = runs
     if args.profile and runs and not runs[0]["oom"]:
+        use_plan(model, plans[runs[0]["seq_len"]])
         profile_step(model, opt, runs[0]["seq_len"], args.profile)
     if args.no_checkpointing_seqs:
         no_checkpointing(model, opt, args, [int(s) for s in args.no_checkpointing_seqs.split(",") if s], result)
@@ -281,7 +297,8 @@ def main() -> None:
     print("\nseq_len  baseline tok/s  fast tok/s  ratio")
     print(f"{result['seq_len']:>7}  {result['baseline_tokens_per_s']}  {result['tokens_per_s']}  {result['ratio']}")
     for r in ok:
-        print(f"fast {r['seq_len']:>6}: {r['tokens_per_s']} tok/s, peak {r['peak_gib']} GiB")
+        print(f"fast {r['seq_len']:>6}: {r['tokens_per_s']} tok/s, peak {r['peak_gib']} GiB, "
+              f"{r['checkpointing']['checkpointed']} of {r['checkpointing']['layers']} layers checkpointed")
     print(f"max_seq_len_without_oom: {result['max_seq_len_without_oom']}")
     save(args.out, result)
 

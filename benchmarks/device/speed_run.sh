@@ -14,9 +14,11 @@ source benchmarks/device/env.sh >/dev/null 2>&1
 export TQDM_DISABLE=1 TRANSFORMERS_VERBOSITY=error PYTHONWARNINGS=ignore
 OUT=${OUT:-runs/speed}; mkdir -p "$OUT"
 nvidia-smi --query-gpu=name --format=csv,noheader > "$OUT/gpu.txt" 2>&1
-# training: baseline and fast path with checkpointing, then without (both paths), compiled layers, profiles
-timeout "${TRAIN_S:-280}" python3 benchmarks/train_throughput.py --seq-lens 2048 --steps 3 --baseline-probe 0 \
-  --check-seq 0 --no-checkpointing-seqs "${NOCKPT_SEQS:-2048,4096}" --compile-layers \
+# training: baseline, the trainer's default path (checkpointing sized to memory) at SEQS, then the fast path with none
+# and every layer checkpointed at NOCKPT_SEQS (the baseline without), with compile_layers off (EAGER_BLOCKS=1), profiles
+timeout "${TRAIN_S:-280}" python3 benchmarks/train_throughput.py --seq-lens "${SEQS:-2048}" --steps 3 \
+  --baseline-probe 0 --check-seq 0 --no-checkpointing-seqs "${NOCKPT_SEQS:-2048,4096}" \
+  $([ "${EAGER_BLOCKS:-1}" = 1 ] && echo --eager-blocks) \
   $([ "${PROFILE:-1}" = 1 ] && echo --profile "$OUT/train_profile.txt") \
   --out "$OUT/train_throughput.json" > "$OUT/train.log" 2>&1
 # the device returns at most 8 files: the three profile tables travel as one

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -17,14 +18,16 @@ CONFIG = Path(__file__).parents[2] / "configs" / "sft-tiny.yaml"
 
 
 @pytest.mark.slow
-def test_sft_loss_falls_and_resumes(tmp_path, teacher_run):
+def test_sft_loss_falls_and_resumes(tmp_path, teacher_run, caplog):
     export_sft([teacher_run], tmp_path / "data", ExportConfig(validation_fraction=0.0))
     cfg = load_config(SFTRunConfig, CONFIG, {"data": str(tmp_path / "data"), "train.output_dir": str(tmp_path / "sft"),
                                              "train.max_steps": 3, "train.save_steps": 3,
                                              "train.report_to": ["tensorboard"], "train.gradient_checkpointing": True,
                                              "train.checkpoint_every": 2})
-    res = run_sft(cfg)
-    assert res["checkpointed_layers"] == 1  # of the tiny model's 2 decoder layers
+    with caplog.at_level(logging.INFO, logger="wikigym.trainer.checkpointing"):
+        res = run_sft(cfg)
+    assert res["gradient_checkpointing"]["checkpointed"] == 1  # of the tiny model's 2 decoder layers
+    assert "gradient checkpointing on 1 of 2 decoder layers" in caplog.text  # applied when training started
     losses = res["losses"]
     assert len(losses) == 3 and losses[-1] < losses[0] - 0.1, losses
     assert (tmp_path / "sft" / "adapter" / "adapter_config.json").is_file()
@@ -129,15 +132,3 @@ def test_time_budget_stops_and_saves_once_spent():
     time.sleep(0.15)
     cb.on_step_end(None, None, control)
     assert control.should_training_stop and control.should_save and cb.stopped
-
-
-def test_checkpoint_layers_keeps_every_nth_decoder_layer() -> None:
-    from wikigym.trainer.config import ModelConfig, TinyModelConfig
-    from wikigym.trainer.model import load_model
-    from wikigym.trainer.sft import checkpoint_layers
-
-    model = load_model(ModelConfig(name="tiny", dtype="float32", tiny=TinyModelConfig(num_hidden_layers=6)))
-    assert checkpoint_layers(model, 2) == 0  # checkpointing off stays off
-    model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-    assert checkpoint_layers(model, 3) == 2
-    assert [layer.gradient_checkpointing for layer in model.model.layers] == [True, False, False, True, False, False]

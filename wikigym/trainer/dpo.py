@@ -16,15 +16,16 @@ What it does not do: build pairs (`pairs.py`) or sample (`rollout.py`).
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Any
 
 from wikigym.errors import check_output_dir
+from wikigym.trainer.checkpointing import plan_callbacks, plan_checkpointing
 from wikigym.trainer.config import DPORunConfig
 from wikigym.trainer.sft import (
     _finish,
-    checkpoint_every,
     last_checkpoint,
     model_device,
     time_budget,
@@ -97,16 +98,19 @@ def run_dpo(cfg: DPORunConfig) -> dict[str, Any]:
     fast = apply_fast_path(model, options_from_config(cfg.fast))  # falls back per part, with the reason
     trainable, total = count_trainable(model)
     out = Path(cfg.train.output_dir)
+    # TRL concatenates each pair's chosen and rejected rows into one forward: twice the tokens per micro-batch
+    checkpointing = plan_checkpointing(model, cfg.train.gradient_checkpointing, cfg.train.checkpoint_every,
+                                       2 * cfg.train.per_device_train_batch_size * cfg.train.max_length, fast,
+                                       cfg.fast.loss_chunk_size)
+    logging.getLogger(__name__).info("gradient checkpointing: %s", checkpointing.reason)
     args = DPOConfig(**training_arguments(
-        cfg.train, max_length=cfg.train.max_length, beta=cfg.beta, loss_type=[cfg.loss_type],
-        precompute_ref_log_probs=cfg.precompute_ref_log_probs, gradient_checkpointing_kwargs={"use_reentrant": False},
-        dataset_num_proc=None,
+        cfg.train, checkpointing, max_length=cfg.train.max_length, beta=cfg.beta, loss_type=[cfg.loss_type],
+        precompute_ref_log_probs=cfg.precompute_ref_log_probs, dataset_num_proc=None,
     ))
     collator = _collator_class()(pad_token_id=tok.pad_token_id, max_length=cfg.train.max_length)
     budget = time_budget(cfg.train)
-    partial = checkpoint_every(cfg.train)
     trainer = _trainer_class()(model=model, args=args, train_dataset=ds, processing_class=tok,
-                               data_collator=collator, callbacks=budget + partial)
+                               data_collator=collator, callbacks=budget + plan_callbacks(checkpointing))
     resume = last_checkpoint(out) if cfg.train.resume else None
     trainer.train(resume_from_checkpoint=resume)
     logs = [h for h in trainer.state.log_history if "loss" in h]
@@ -115,7 +119,7 @@ def run_dpo(cfg: DPORunConfig) -> dict[str, Any]:
     return _finish(trainer, out, started, "dpo", {
         "resumed_from": resume, "trainable_parameters": trainable, "total_parameters": total, "pairs": len(ds),
         "fast_path": fast.to_dict(), "stopped_by_time_budget": bool(budget and budget[0].stopped),
-        "checkpointed_layers": partial[0].layers if partial else None,
+        "gradient_checkpointing": checkpointing.to_dict(),
         "margins": [round(float(h.get("rewards/margins", float("nan"))), 6) for h in logs],
         "accuracies": [round(float(h.get("rewards/accuracies", float("nan"))), 6) for h in logs],
     })

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from wikigym.errors import ConfigError, check_output_dir
+from wikigym.trainer.checkpointing import CheckpointPlan, plan_callbacks, plan_checkpointing
 from wikigym.trainer.config import SFTRunConfig, TrainConfig
 
 
@@ -88,8 +89,9 @@ def _check_loggers(report: list[str]) -> None:
                               f"(or drop it from report_to)")
 
 
-def training_arguments(train: TrainConfig, **extra: Any) -> dict[str, Any]:
-    """TrainingArguments fields shared by SFT and DPO."""
+def training_arguments(train: TrainConfig, checkpointing: CheckpointPlan, **extra: Any) -> dict[str, Any]:
+    """TrainingArguments fields shared by SFT and DPO (`checkpointing`: the plan for `train.gradient_checkpointing`;
+    its callbacks pick the layers when only some are checkpointed)."""
     import os
 
     report = [r for r in train.report_to if r != "none"]
@@ -101,45 +103,13 @@ def training_arguments(train: TrainConfig, **extra: Any) -> dict[str, Any]:
         learning_rate=train.learning_rate, lr_scheduler_type=train.lr_scheduler_type, warmup_steps=train.warmup_ratio,
         per_device_train_batch_size=train.per_device_train_batch_size,
         gradient_accumulation_steps=train.gradient_accumulation_steps,
-        gradient_checkpointing=train.gradient_checkpointing, bf16=use_bf16(train), logging_steps=train.logging_steps,
+        gradient_checkpointing=checkpointing.enabled,
+        gradient_checkpointing_kwargs={"use_reentrant": False}, bf16=use_bf16(train), logging_steps=train.logging_steps,
         save_steps=train.save_steps, save_total_limit=train.save_total_limit, report_to=report or "none",
         seed=train.seed, optim=train.optim,
         max_grad_norm=train.max_grad_norm, remove_unused_columns=False, dataloader_num_workers=0,
         dataloader_pin_memory=_cuda(),
         disable_tqdm=True, save_only_model=False, **extra)
-
-
-def checkpoint_layers(model: Any, every: int) -> int:
-    """Leave gradient checkpointing on for every `every`-th decoder layer only; return how many stay checkpointed.
-
-    Why: checkpointing all layers recomputes the whole forward in the backward (about a third of a step); at short
-    and middle sequence lengths the 20b has memory for some layers' activations. transformers switches checkpointing
-    on for every layer when training starts, so this runs after it (`CheckpointEvery` at train begin)."""
-    from transformers.modeling_layers import GradientCheckpointingLayer
-
-    layers = [m for m in model.modules() if isinstance(m, GradientCheckpointingLayer)]
-    for i, layer in enumerate(layers):
-        layer.gradient_checkpointing = bool(layer.gradient_checkpointing) and i % every == 0
-    return sum(bool(layer.gradient_checkpointing) for layer in layers)
-
-
-def checkpoint_every(train: TrainConfig) -> list[Any]:
-    """A callback applying `train.checkpoint_every` once the trainer has enabled checkpointing, or none."""
-    if not train.gradient_checkpointing or train.checkpoint_every == 1:
-        return []
-    from transformers import TrainerCallback
-
-    every = train.checkpoint_every
-
-    class CheckpointEvery(TrainerCallback):
-        layers: int | None = None
-
-        def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None, **kw: Any) -> None:
-            self.layers = checkpoint_layers(model, every)
-            logging.getLogger(__name__).info("gradient checkpointing on %d decoder layers (every %d)", self.layers,
-                                             every)
-
-    return [CheckpointEvery()]
 
 
 def time_budget(train: TrainConfig) -> list[Any]:
@@ -243,22 +213,25 @@ def run_sft(cfg: SFTRunConfig) -> dict[str, Any]:
     fast = apply_fast_path(model, options_from_config(cfg.fast))  # falls back per part, with the reason
     trainable, total = count_trainable(model)
     out = Path(cfg.train.output_dir)
+    checkpointing = plan_checkpointing(model, cfg.train.gradient_checkpointing, cfg.train.checkpoint_every,
+                                       cfg.train.per_device_train_batch_size * cfg.train.max_length, fast,
+                                       cfg.fast.loss_chunk_size)
+    logging.getLogger(__name__).info("gradient checkpointing: %s", checkpointing.reason)
     args = SFTConfig(**training_arguments(
-        cfg.train, max_length=cfg.train.max_length, packing=cfg.packing,
+        cfg.train, checkpointing, max_length=cfg.train.max_length, packing=cfg.packing,
         packing_strategy="bfd", padding_free=cfg.packing, assistant_only_loss=False,
         completion_only_loss=False, dataset_num_proc=None, shuffle_dataset=True,
         eval_strategy="steps" if (eval_ds is not None and cfg.train.eval_steps) else "no",
-        eval_steps=cfg.train.eval_steps, gradient_checkpointing_kwargs={"use_reentrant": False},
+        eval_steps=cfg.train.eval_steps,
     ))
     budget = time_budget(cfg.train)
-    partial = checkpoint_every(cfg.train)
     trainer = SFTTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
-                         processing_class=tok, callbacks=budget + partial)
+                         processing_class=tok, callbacks=budget + plan_callbacks(checkpointing))
     resume = last_checkpoint(out) if cfg.train.resume else None
     trainer.train(resume_from_checkpoint=resume)
     return _finish(trainer, out, started, "sft", {
         "resumed_from": resume, "trainable_parameters": trainable, "total_parameters": total,
         "train_examples": len(train_ds), "fast_path": fast.to_dict(),
         "stopped_by_time_budget": bool(budget and budget[0].stopped),
-        "checkpointed_layers": partial[0].layers if partial else None,
+        "gradient_checkpointing": checkpointing.to_dict(),
     }, full=full)

@@ -193,6 +193,65 @@ def test_compiled_blocks_with_peft_lora_cpu(caplog, checkpointing: bool, dtype: 
             assert (a - b).abs().max() <= 1e-4 * b.abs().max() + 1e-7
 
 
+def _lengths_batch(length: int, device: str = "cpu", packed: bool = False) -> dict[str, torch.Tensor]:
+    g = torch.Generator().manual_seed(length)
+    ids = torch.randint(0, 5000, (1, length), generator=g)
+    batch = {"input_ids": ids, "labels": ids.clone()}
+    if packed:  # two packed examples, as TRL's padding-free packing makes them
+        batch["position_ids"] = torch.cat([torch.arange(length // 3), torch.arange(length - length // 3)])[None]
+    return {k: v.to(device) for k, v in batch.items()}
+
+
+def _losses_by_length(model, lengths, device: str, packed: bool, compile_blocks: bool) -> list[float]:
+    """Forward + backward of `model` at each length (compiled blocks set by hand: on CPU `apply_fast_path` leaves
+    them off), returning the losses."""
+    from wikigym.trainer.fast.patch import _compiled_call, compiled_blocks
+
+    blocks = compiled_blocks(causal_lm(model))
+    for block in blocks:
+        block._compiled_call_impl = _compiled_call(block) if compile_blocks else None
+    try:
+        losses = []
+        for length in lengths:
+            loss = model(**_lengths_batch(length, device, packed), use_cache=False).loss
+            loss.backward()
+            losses.append(float(loss.detach()))
+        return losses
+    finally:
+        for block in blocks:
+            block._compiled_call_impl = None
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=needs_cuda)])
+def test_compiled_blocks_follow_changing_sequence_lengths(caplog, device: str) -> None:
+    """`compile_layers` is on by default, and a trainer's packs change length every step: the compiled blocks must
+    neither fall back nor recompile per length (dynamo turns the length dynamic at the second one), and keep the
+    eager fast path's losses."""
+    import logging
+
+    from torch._dynamo.utils import counters
+
+    dtype = "bfloat16" if device == "cuda" else "float32"
+    model = _checkpointed(tiny_lora_model(dtype=dtype, device=device if device == "cuda" else None,
+                                          sliding_window=16), True)
+    apply_fast_path(model, FastPathOptions(moe_backend="grouped_mm" if device == "cuda" else "segment"))
+    lengths = [64, 96, 150, 77, 203, 128]
+    torch._dynamo.reset()
+    counters.clear()
+    try:
+        eager = _losses_by_length(model, lengths, device, device == "cuda", compile_blocks=False)
+        with caplog.at_level(logging.WARNING):
+            first = _losses_by_length(model, lengths[:3], device, device == "cuda", compile_blocks=True)
+            graphs = counters["stats"]["unique_graphs"]
+            rest = _losses_by_length(model, lengths[3:], device, device == "cuda", compile_blocks=True)
+    finally:
+        remove_fast_path(model)
+    assert "failed" not in caplog.text and "recompile_limit" not in caplog.text
+    assert graphs >= 2 and counters["stats"]["unique_graphs"] == graphs  # three more lengths, no new graph
+    tol = 2e-2 if dtype == "bfloat16" else 1e-5
+    assert all(abs(a - b) < tol for a, b in zip(first + rest, eager)), (first + rest, eager)
+
+
 def test_compile_layers_is_cuda_only(tiny_lora) -> None:
     report = apply_fast_path(tiny_lora, FastPathOptions(compile_layers=True))
     try:

@@ -18,7 +18,8 @@ Five independent parts, each on only where it is correct and available, each fal
 - compile (option `compile_layers`, CUDA only): every decoder layer's attention block and MoE block, with the parts
   above inside them, run under torch.compile (graphs shared by the layers, the MoE's split once where the LoRA
   operands are prepared eagerly: see `moe._operands`), fusing the elementwise work between the GEMMs and cutting the
-  step's kernel launches. The blocks, not the whole layer: transformers' gradient checkpointing wraps the layer
+  step's kernel launches (on by default: on an H100 at 2,048 tokens 12,466 tok/s against 9,417 eagerly without
+  checkpointing, 7,506 against 5,496 with it). The blocks, not the whole layer: transformers' gradient checkpointing wraps the layer
   (its `__call__` or, in newer versions, its `forward`) in `torch.utils.checkpoint`, which dynamo does not enter, so
   a compiled layer ran eagerly under checkpointing; the blocks are called inside the checkpointed function and run
   compiled in its forward and its recomputation alike. A block whose forward fails to compile runs eagerly from then
@@ -61,7 +62,7 @@ class FastPathOptions:
     loss_chunk_size: int = 2048
     moe_backend: str = "auto"  # auto | grouped_mm | segment
     norm: bool = True
-    compile_layers: bool = False
+    compile_layers: bool = True
 
 
 @dataclass
@@ -84,7 +85,7 @@ def options_from_config(fast: Any) -> FastPathOptions:
     """`FastPathOptions` from the trainer's `FastConfig` (any object with the same field names)."""
     return FastPathOptions(attention=fast.attention, moe=fast.moe, chunked_loss=fast.chunked_loss,
                            loss_chunk_size=fast.loss_chunk_size, norm=fast.norm,
-                           compile_layers=getattr(fast, "compile_layers", False))
+                           compile_layers=getattr(fast, "compile_layers", True))
 
 
 def causal_lm(model: Any) -> Any:
