@@ -50,8 +50,9 @@ def test_partial_plan_fits_what_it_promised() -> None:
             n = layers_to_checkpoint(24, 2880, tokens, gib * GIB)
             per = tokens * 2880 * ckpt.BYTES_PER_TOKEN_HIDDEN_LAYER
             if 0 < n < 24:
-                assert (24 - n) * per + n * tokens * 2880 * 2 + per <= gib * GIB
-                assert (24 - n + 1) * per + (n - 1) * tokens * 2880 * 2 + per > gib * GIB  # one fewer would not fit
+                recompute = ckpt.RECOMPUTE_SHARE * per
+                assert (24 - n) * per + n * tokens * 2880 * 2 + recompute <= gib * GIB
+                assert (24 - n + 1) * per + (n - 1) * tokens * 2880 * 2 + recompute > gib * GIB  # one fewer: no fit
 
 
 def test_true_false_and_every(tiny) -> None:

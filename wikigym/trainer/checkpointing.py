@@ -8,9 +8,11 @@ checkpoints as few layers as fit: none at 2,048 tokens, some at 8,192, all at 65
 every layer (every `checkpoint_every`-th with that set), `false` none.
 
 The estimate, per micro-batch of T tokens on a model of L layers and hidden size H (calibrated on an H100 with the
-20b, wikigym's fast path; predicted peaks within ~5% of the measured ones from 2,048 to 32,768 tokens):
+20b, wikigym's fast path, against peaks measured from 2,048 to 65,536 tokens):
 - a layer kept in memory: T * H * 72 bytes (measured 62 with compiled blocks, 69 eagerly);
-- a checkpointed layer: its input, T * H * 2 bytes, plus one layer's activations while it is recomputed;
+- a checkpointed layer: its input, T * H * 2 bytes; and while one layer is recomputed, its activations and their
+  gradients: 1.5x a kept layer (with 1x, the 65,536-token run peaked 2.4 GiB above the estimate; with 1.5x the
+  estimate is 4 GiB above it);
 - fixed: what is allocated now (weights, adapters), the gradients and AdamW states of the trainable parameters
   (3x their bytes), one chunk of the chunked loss's float32 logits and gradient (chunk * vocab * 10 bytes), and a
   reserve of 5% of the GPU plus 1 GiB for the allocator and the kernels' workspaces.
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 
 BYTES_PER_TOKEN_HIDDEN_LAYER = 72  # activations kept by one decoder layer, per token and hidden unit (bf16, fast path)
 LOSS_BYTES_PER_LOGIT = 10  # one chunk's bf16 logits, their float32 copy and the float32 gradient
+RECOMPUTE_SHARE = 1.5  # a layer being recomputed and backpropagated, against one kept layer
 RESERVE_SHARE, RESERVE_BYTES = 0.05, 2**30
 
 
@@ -60,7 +63,7 @@ def layers_to_checkpoint(layers: int, hidden: int, tokens: int, available: int) 
     kept = tokens * hidden * BYTES_PER_TOKEN_HIDDEN_LAYER
     if layers * kept <= available:
         return 0
-    room = available - kept  # one layer recomputed at a time
+    room = available - RECOMPUTE_SHARE * kept  # one layer recomputed at a time, with its gradients
     for keep in range(layers - 1, -1, -1):
         if keep * kept + (layers - keep) * tokens * hidden * 2 <= room:
             return layers - keep
