@@ -106,3 +106,17 @@ def test_config_accepts_auto_and_booleans(value, expected) -> None:
 
     assert TrainConfig().gradient_checkpointing == "auto"
     assert TrainConfig(gradient_checkpointing=value).gradient_checkpointing == expected
+
+
+def test_out_of_memory_under_a_partial_auto_plan_names_the_setting() -> None:
+    import torch
+
+    from wikigym.errors import ConfigError
+    from wikigym.trainer.checkpointing import CheckpointPlan, explain_oom
+
+    partial = CheckpointPlan(24, tuple(range(0, 24, 2)), "auto: 12 of 24 layers for 8192 tokens per micro-batch")
+    with pytest.raises(ConfigError, match="gradient_checkpointing: true"), explain_oom(partial):
+        raise torch.OutOfMemoryError("CUDA out of memory")
+    for plan in (CheckpointPlan(24, tuple(range(24)), "auto: 24 of 24 layers"), CheckpointPlan(24, (), "false")):
+        with pytest.raises(torch.OutOfMemoryError), explain_oom(plan):  # nothing to change: the error as it was
+            raise torch.OutOfMemoryError("CUDA out of memory")

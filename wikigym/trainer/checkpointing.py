@@ -23,7 +23,9 @@ It holds only for the fast path's attention and experts (no score matrix, no den
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,3 +140,22 @@ def plan_callbacks(plan: CheckpointPlan) -> list[Any]:
             log.info("gradient checkpointing on %d of %d decoder layers", done, plan.layers)
 
     return [CheckpointLayers()]
+
+
+@contextlib.contextmanager
+def explain_oom(plan: CheckpointPlan) -> Iterator[None]:
+    """Turn a GPU out-of-memory error under an `auto` plan that left layers unchecked into one line naming the
+    setting to change (the estimate is calibrated, not exact); checkpoints already written stay, and a rerun
+    resumes from them."""
+    import torch
+
+    try:
+        yield
+    except torch.OutOfMemoryError as e:
+        if not plan.reason.startswith("auto") or len(plan.checkpointed) == plan.layers:
+            raise
+        from wikigym.errors import ConfigError
+
+        raise ConfigError(f"out of memory with train.gradient_checkpointing: auto, which planned {plan.reason}; set "
+                          "train.gradient_checkpointing: true (every layer recomputed) or a smaller train.max_length, "
+                          "and rerun (it resumes from the last checkpoint)") from e

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from wikigym.errors import check_output_dir
-from wikigym.trainer.checkpointing import plan_callbacks, plan_checkpointing
+from wikigym.trainer.checkpointing import explain_oom, plan_callbacks, plan_checkpointing
 from wikigym.trainer.config import DPORunConfig
 from wikigym.trainer.sft import (
     _finish,
@@ -112,7 +112,8 @@ def run_dpo(cfg: DPORunConfig) -> dict[str, Any]:
     trainer = _trainer_class()(model=model, args=args, train_dataset=ds, processing_class=tok,
                                data_collator=collator, callbacks=budget + plan_callbacks(checkpointing))
     resume = last_checkpoint(out) if cfg.train.resume else None
-    trainer.train(resume_from_checkpoint=resume)
+    with explain_oom(checkpointing):
+        trainer.train(resume_from_checkpoint=resume)
     logs = [h for h in trainer.state.log_history if "loss" in h]
     if "ref" in getattr(model, "peft_config", {}):
         model.delete_adapter("ref")

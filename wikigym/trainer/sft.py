@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from wikigym.errors import ConfigError, check_output_dir
-from wikigym.trainer.checkpointing import CheckpointPlan, plan_callbacks, plan_checkpointing
+from wikigym.trainer.checkpointing import CheckpointPlan, explain_oom, plan_callbacks, plan_checkpointing
 from wikigym.trainer.config import SFTRunConfig, TrainConfig
 
 
@@ -228,7 +228,8 @@ def run_sft(cfg: SFTRunConfig) -> dict[str, Any]:
     trainer = SFTTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
                          processing_class=tok, callbacks=budget + plan_callbacks(checkpointing))
     resume = last_checkpoint(out) if cfg.train.resume else None
-    trainer.train(resume_from_checkpoint=resume)
+    with explain_oom(checkpointing):
+        trainer.train(resume_from_checkpoint=resume)
     return _finish(trainer, out, started, "sft", {
         "resumed_from": resume, "trainable_parameters": trainable, "total_parameters": total,
         "train_examples": len(train_ds), "fast_path": fast.to_dict(),
