@@ -95,7 +95,14 @@ def device_memory(model: Any) -> tuple[int, int] | None:
 def plan_checkpointing(model: Any, setting: bool | str, every: int, tokens: int, fast: Any = None,
                        loss_chunk: int = 2048) -> CheckpointPlan:
     """The plan for `train.gradient_checkpointing` = `setting` (True, False or "auto") on `model` as it will train
-    (on its device, adapters attached, `fast` = its `FastPathReport`), for micro-batches of up to `tokens` tokens."""
+    (on its device, adapters attached, `fast` = its `FastPathReport`), for micro-batches of up to `tokens` tokens;
+    its reason is logged."""
+    plan = _plan(model, setting, every, tokens, fast, loss_chunk)
+    log.info("gradient checkpointing: %s", plan.reason)
+    return plan
+
+
+def _plan(model: Any, setting: bool | str, every: int, tokens: int, fast: Any, loss_chunk: int) -> CheckpointPlan:
     n = len(decoder_layers(model))
     if setting is False or n == 0:
         return CheckpointPlan(n, (), "gradient_checkpointing: false" if n else "no decoder layers")

@@ -16,7 +16,6 @@ What it does not do: build pairs (`pairs.py`) or sample (`rollout.py`).
 
 from __future__ import annotations
 
-import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -102,7 +101,6 @@ def run_dpo(cfg: DPORunConfig) -> dict[str, Any]:
     checkpointing = plan_checkpointing(model, cfg.train.gradient_checkpointing, cfg.train.checkpoint_every,
                                        2 * cfg.train.per_device_train_batch_size * cfg.train.max_length, fast,
                                        cfg.fast.loss_chunk_size)
-    logging.getLogger(__name__).info("gradient checkpointing: %s", checkpointing.reason)
     args = DPOConfig(**training_arguments(
         cfg.train, checkpointing, max_length=cfg.train.max_length, beta=cfg.beta, loss_type=[cfg.loss_type],
         precompute_ref_log_probs=cfg.precompute_ref_log_probs, dataset_num_proc=None,

@@ -216,7 +216,6 @@ def run_sft(cfg: SFTRunConfig) -> dict[str, Any]:
     checkpointing = plan_checkpointing(model, cfg.train.gradient_checkpointing, cfg.train.checkpoint_every,
                                        cfg.train.per_device_train_batch_size * cfg.train.max_length, fast,
                                        cfg.fast.loss_chunk_size)
-    logging.getLogger(__name__).info("gradient checkpointing: %s", checkpointing.reason)
     args = SFTConfig(**training_arguments(
         cfg.train, checkpointing, max_length=cfg.train.max_length, packing=cfg.packing,
         packing_strategy="bfd", padding_free=cfg.packing, assistant_only_loss=False,
